@@ -1,0 +1,153 @@
+"""Backends: where requests go. One interface, three kinds.
+
+- ``moto``: moto's in-process ``mock_aws``; needs nothing running.
+- ``server``: any emulator over HTTP at ``endpoint``; with none, moto's own server is started
+  on a free loopback port for the run and stopped after.
+- ``aws``: the real API through vcrpy cassettes (replay by default; see :mod:`conformance.cassettes`).
+
+Every backend hands out botocore clients with bounded, visible retries and bounded timeouts,
+so a faulty backend costs a verdict, not minutes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import boto3
+from botocore.config import Config
+
+from .errors import UsageError
+from .model import SERVICE
+
+KINDS = ("moto", "server", "aws")
+RECORD_MODES = ("none", "once", "new_episodes", "all")
+DEFAULT_REGION = "us-east-1"
+
+_DUMMY_CREDENTIALS = {
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+    "aws_session_token": "testing",
+}
+
+
+@dataclass
+class BackendOptions:
+    kind: str = "moto"
+    endpoint: str | None = None
+    region: str = DEFAULT_REGION
+    record_mode: str = "none"
+    max_attempts: int = 1
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    cassette_dir: str = "cassettes"
+
+    def validate(self) -> "BackendOptions":
+        if self.kind not in KINDS:
+            raise UsageError(f"unknown backend {self.kind!r}; choose one of: {', '.join(KINDS)}")
+        if self.record_mode not in RECORD_MODES:
+            raise UsageError(
+                f"unknown record mode {self.record_mode!r}; choose one of: {', '.join(RECORD_MODES)}"
+            )
+        if self.endpoint is not None:
+            parsed = urllib.parse.urlparse(self.endpoint)
+            if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise UsageError(f"--endpoint-url {self.endpoint!r} is not an http(s) URL")
+            if self.kind == "moto":
+                raise UsageError("--endpoint-url needs --backend server (moto runs in-process)")
+        if self.max_attempts < 1:
+            raise UsageError("--max-attempts must be at least 1")
+        return self
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def check_reachable(url: str, timeout: float = 3.0) -> None:
+    """Fail fast, with one line, when nothing listens at ``url``."""
+    parsed = urllib.parse.urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parsed.hostname, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise UsageError(f"endpoint {url} is unreachable: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """Start moto's ThreadedMotoServer on a free loopback port; yield its URL; stop it."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    try:
+        check_reachable(url, timeout=10)
+        yield url
+    finally:
+        server.stop()
+
+
+@dataclass
+class Backend:
+    """A started backend. Use :func:`open_backend`; it starts and stops what is needed."""
+
+    options: BackendOptions
+    endpoint: str | None = None
+    _clients: list[Any] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.options.kind
+
+    def client(self, *, service: str = SERVICE) -> Any:
+        config = Config(
+            region_name=self.options.region,
+            retries={"total_max_attempts": self.options.max_attempts, "mode": "standard"},
+            connect_timeout=self.options.connect_timeout,
+            read_timeout=self.options.read_timeout,
+            parameter_validation=False,
+        )
+        kwargs: dict[str, Any] = {"config": config, "region_name": self.options.region}
+        if self.endpoint:
+            kwargs["endpoint_url"] = self.endpoint
+        if self.kind != "aws" or self.options.record_mode == "none":
+            kwargs.update(_DUMMY_CREDENTIALS)
+        client = boto3.session.Session().client(service, **kwargs)
+        self._clients.append(client)
+        return client
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "endpoint": self.endpoint,
+            "record_mode": self.options.record_mode if self.kind == "aws" else None,
+        }
+
+
+@contextlib.contextmanager
+def open_backend(options: BackendOptions) -> Iterator[Backend]:
+    """Start the backend ``options`` names for the duration of the block."""
+    options.validate()
+    if options.kind == "moto":
+        from moto import mock_aws
+
+        with mock_aws():
+            yield Backend(options)
+    elif options.kind == "server":
+        if options.endpoint:
+            check_reachable(options.endpoint)
+            yield Backend(options, endpoint=options.endpoint)
+        else:
+            with moto_server() as url:
+                yield Backend(options, endpoint=url)
+    else:
+        yield Backend(options, endpoint=options.endpoint)

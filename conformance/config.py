@@ -1,0 +1,60 @@
+"""Settings with one documented precedence:
+command-line flag > ``[tool.conformance]`` in pyproject.toml > ``CONFORMANCE_<KEY>`` environment
+variable > default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+DEFAULTS: dict[str, Any] = {
+    "backend": "moto",
+    "endpoint_url": None,
+    "region": "us-east-1",
+    "record_mode": "none",
+    "report_dir": None,
+    "cassette_dir": "cassettes",
+    "max_attempts": 1,
+}
+
+
+def pyproject_settings(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path.name}: not valid TOML ({exc})") from None
+    section = data.get("tool", {}).get("conformance", {})
+    if not isinstance(section, dict):
+        raise UsageError("pyproject.toml: [tool.conformance] must be a table")
+    return {key.replace("-", "_"): value for key, value in section.items()}
+
+
+def resolve(cli: dict[str, Any], root: Path) -> dict[str, Any]:
+    """Merge the four sources for every known key; unknown pyproject keys are refused."""
+    project = pyproject_settings(root)
+    settings: dict[str, Any] = {}
+    for key, default in DEFAULTS.items():
+        env = os.environ.get(f"CONFORMANCE_{key.upper()}")
+        value = default
+        if env not in (None, ""):
+            value = env
+        if key in project:
+            value = project[key]
+        if cli.get(key) is not None:
+            value = cli[key]
+        settings[key] = value
+    try:
+        settings["max_attempts"] = int(settings["max_attempts"])
+    except (TypeError, ValueError):
+        raise UsageError(f"max_attempts must be a whole number, got {settings['max_attempts']!r}") from None
+    # Keys consumed by other rooms (e.g. recording configuration) pass through untouched.
+    settings.update({k: v for k, v in project.items() if k not in DEFAULTS})
+    return settings

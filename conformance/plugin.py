@@ -1,0 +1,264 @@
+"""The pytest plugin (entry point ``pytest11: conformance``).
+
+Options in one group, safe defaults (backend moto, record mode none), fixtures a user can
+override, and the result book that turns test outcomes into report.json. Heavy imports
+(boto3, moto, vcrpy) happen inside fixtures, when a conformance test first needs them.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from .errors import CheckFailure, UsageError
+
+PROFILES = {
+    # Same verdicts on every run: derandomized, no example database, bounded examples.
+    "ci": dict(max_examples=10, derandomize=True, database=None, deadline=None, print_blob=True),
+    "dev": dict(max_examples=20, deadline=None, print_blob=True),
+    "thorough": dict(max_examples=200, deadline=None, print_blob=True),
+}
+for _name, _kw in PROFILES.items():
+    settings.register_profile(
+        _name,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        **_kw,
+    )
+del _name, _kw
+
+_RESULT_KEY = "conformance_result"
+_NOTE_KEY = "conformance_note"
+_SETTINGS = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "SageMaker compilation-job conformance")
+    group.addoption("--backend", choices=("moto", "server", "aws"), default=None,
+                    help="backend to judge: moto (in-process, default), server (HTTP emulator), "
+                         "aws (real API through vcrpy cassettes)")
+    group.addoption("--endpoint-url", default=None, metavar="URL",
+                    help="emulator URL for --backend server; without it moto's server is started "
+                         "on a free loopback port")
+    group.addoption("--region", default=None, help="AWS region (default us-east-1)")
+    group.addoption("--record-mode", choices=("none", "once", "new_episodes", "all"), default=None,
+                    help="cassette record mode for --backend aws (default none: replay only)")
+    group.addoption("--report-dir", default=None, metavar="DIR",
+                    help="write report.json and report.md of the conformance results to DIR")
+    group.addoption("--cassette-dir", default=None, metavar="DIR",
+                    help="where --backend aws keeps cassettes (default cassettes/)")
+    group.addoption("--max-attempts", default=None, type=int, metavar="N",
+                    help="botocore attempts per call, retries included (default 1: no retries)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "conformance(check, case, operation=None): a conformance result with id "
+        "Operation/check/case, written to the report",
+    )
+    from . import config as settings_mod
+
+    cli = {
+        "backend": config.getoption("backend"),
+        "endpoint_url": config.getoption("endpoint_url"),
+        "region": config.getoption("region"),
+        "record_mode": config.getoption("record_mode"),
+        "report_dir": config.getoption("report_dir"),
+        "cassette_dir": config.getoption("cassette_dir"),
+        "max_attempts": config.getoption("max_attempts"),
+    }
+    try:
+        resolved = settings_mod.resolve(cli, Path(config.rootpath))
+        _options(resolved).validate()
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[_SETTINGS] = resolved
+    if not config.getoption("hypothesis_profile", default=None):
+        settings.load_profile("dev")
+    config.pluginmanager.register(ResultCollector(config), "conformance-results")
+
+
+def _options(resolved: dict[str, Any]):
+    from .backends import BackendOptions
+
+    return BackendOptions(
+        kind=resolved["backend"],
+        endpoint=resolved["endpoint_url"],
+        region=resolved["region"],
+        record_mode=resolved["record_mode"],
+        max_attempts=resolved["max_attempts"],
+        cassette_dir=resolved["cassette_dir"],
+    )
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def conformance_settings(pytestconfig: pytest.Config) -> dict[str, Any]:
+    """Resolved settings (flag > pyproject > environment > default)."""
+    return dict(pytestconfig.stash[_SETTINGS])
+
+
+@pytest.fixture(scope="session")
+def conformance_backend(conformance_settings: dict[str, Any]) -> Iterator[Any]:
+    """The started backend for this session. Override to judge a backend of your own."""
+    from .backends import open_backend
+
+    try:
+        with open_backend(_options(conformance_settings)) as backend:
+            yield backend
+    except UsageError as exc:
+        pytest.exit(f"conformance: {exc}", returncode=2)
+
+
+@pytest.fixture(scope="session")
+def conformance_session(conformance_backend: Any) -> Iterator[Any]:
+    """One RunSession: a caller, the run's name prefix, and cleanup of its jobs."""
+    from .session import RunSession
+
+    session = RunSession(conformance_backend)
+    try:
+        yield session
+    finally:
+        session.cleanup()
+
+
+@pytest.fixture
+def conformance_note(request: pytest.FixtureRequest):
+    """Record a fidelity note: the backend differs from AWS without breaking the contract."""
+
+    def note(note_id: str, message: str, operation: str | None = None) -> None:
+        request.node.user_properties.append(
+            (_NOTE_KEY, {"id": note_id, "operation": operation, "message": message})
+        )
+
+    return note
+
+
+# ---------------------------------------------------------------- results
+
+
+def _identity(item: pytest.Item) -> tuple[str, str, str] | None:
+    marker = item.get_closest_marker("conformance")
+    if marker is None:
+        return None
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    operation = marker.kwargs.get("operation") or params.get("operation")
+    check = marker.kwargs.get("check") or params.get("check")
+    case = marker.kwargs.get("case") or params.get("case") or "default"
+    if not operation or not check:
+        raise UsageError(f"{item.nodeid}: conformance marker needs operation and check")
+    return str(operation), str(check), str(case)
+
+
+def _failures(exc: BaseException) -> list[CheckFailure]:
+    if isinstance(exc, CheckFailure):
+        return [exc]
+    if isinstance(exc, BaseExceptionGroup):
+        return [f for sub in exc.exceptions for f in _failures(sub)]
+    return []
+
+
+def _basis(check: str) -> str | None:
+    from .checks import REGISTRY
+
+    found = REGISTRY.get(check)
+    return found.basis if found else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    identity = _identity(item)
+    if identity is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed) or (
+        report.when == "teardown" and report.failed
+    ):
+        operation, check, case = identity
+        result: dict[str, Any] = {
+            "id": f"{operation}/{check}/{case}",
+            "operation": operation,
+            "check": check,
+            "outcome": "passed",
+            "message": None,
+            "duration_s": round(report.duration, 4),
+            "basis": _basis(check),
+        }
+        if report.skipped:
+            result["outcome"] = "skipped"
+            longrepr = report.longrepr
+            result["message"] = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        elif report.failed:
+            failures = _failures(call.excinfo.value) if call.excinfo else []
+            if failures and report.when == "call":
+                first = failures[0]
+                result["outcome"] = "failed"
+                result["message"] = "\n".join(f.message for f in failures)
+                result["basis"] = first.basis or result["basis"]
+                if first.example is not None:
+                    result["example"] = first.example
+            else:
+                result["outcome"] = "error"
+                exc = call.excinfo.value if call.excinfo else None
+                result["message"] = (
+                    f"{report.when} crashed: {type(exc).__name__}: {exc}" if exc else report.longreprtext
+                )[:4000]
+        report.user_properties.append((_RESULT_KEY, result))
+
+
+class ResultCollector:
+    """Gathers results on the controller (xdist workers ship them in user_properties) and
+    writes the report at the end of the session, also after a failure or Ctrl-C."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        from .report import ResultBook
+
+        self.config = config
+        self.book = ResultBook()
+        self.started_at = datetime.now(timezone.utc)
+        self.t0 = time.perf_counter()
+        self.written: tuple[dict[str, int], list[Path]] | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == _RESULT_KEY:
+                self.book.add(value)
+            elif key == _NOTE_KEY:
+                self.book.note(value)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if hasattr(self.config, "workerinput"):  # pytest-xdist worker: the controller writes
+            return
+        resolved = self.config.stash[_SETTINGS]
+        if not resolved.get("report_dir"):
+            return
+        from . import report as report_mod
+
+        backend = {
+            "kind": resolved["backend"],
+            "endpoint": resolved["endpoint_url"],
+            "record_mode": resolved["record_mode"] if resolved["backend"] == "aws" else None,
+        }
+        data = report_mod.build(self.book, backend=backend, started_at=self.started_at,
+                                duration_s=time.perf_counter() - self.t0)
+        self.written = (data["summary"], report_mod.write(data, Path(resolved["report_dir"])))
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self.written:
+            return
+        summary, written = self.written
+        terminalreporter.write_sep("-", "conformance report")
+        terminalreporter.write_line(
+            f"conformance: {summary['passed']} passed, {summary['failed']} failed, "
+            f"{summary['skipped']} skipped, {summary['error']} error"
+        )
+        for path in written:
+            terminalreporter.write_line(f"  {path}")

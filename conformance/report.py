@@ -1,0 +1,165 @@
+"""Results -> report.json (the contract in report.schema.json) and report.md."""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import SERVICE, botocore_version
+
+SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
+OUTCOMES = ("passed", "failed", "skipped", "error")
+#: When two phases of one test report, the worse outcome wins.
+_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+
+
+def _version(dist: str) -> str | None:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def versions() -> dict[str, str | None]:
+    return {
+        "suite": __version__,
+        "botocore": botocore_version(),
+        "moto": _version("moto"),
+        "hypothesis": _version("hypothesis"),
+        "vcrpy": _version("vcrpy"),
+        "python": platform.python_version(),
+    }
+
+
+@dataclass
+class ResultBook:
+    """Collects results by id; a later, worse outcome of the same id replaces the earlier."""
+
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, result: dict[str, Any]) -> None:
+        known = self.results.get(result["id"])
+        if known is None or _RANK[result["outcome"]] >= _RANK[known["outcome"]]:
+            self.results[result["id"]] = result
+
+    def note(self, note: dict[str, Any]) -> None:
+        self.notes[note["id"]] = note
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for result in self.results.values():
+            counts[result["outcome"]] += 1
+        return counts
+
+
+def build(
+    book: ResultBook,
+    *,
+    backend: dict[str, Any],
+    started_at: datetime,
+    duration_s: float,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    report = {
+        "schema_version": 1,
+        "service": SERVICE,
+        "backend": backend,
+        "versions": versions(),
+        "started_at": started_at.astimezone(timezone.utc).isoformat(),
+        "duration_s": round(max(duration_s, 0.0), 3),
+        "summary": book.summary(),
+        "results": sorted(book.results.values(), key=lambda r: r["id"]),
+        "notes": sorted(book.notes.values(), key=lambda n: n["id"]),
+    }
+    if extra:
+        report.update(extra)
+    return report
+
+
+def validate(report: dict[str, Any]) -> None:
+    """Raise jsonschema.ValidationError when ``report`` breaks the shared contract."""
+    import jsonschema
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(report)
+
+
+def write(report: dict[str, Any], directory: Path) -> list[Path]:
+    validate(report)
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / "report.json"
+    json_path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    md_path = directory / "report.md"
+    md_path.write_text(render_markdown(report), encoding="utf-8")
+    written = [json_path, md_path]
+    try:
+        from . import html  # optional renderer (reports room)
+    except ImportError:
+        pass
+    else:
+        html_path = directory / "report.html"
+        html_path.write_text(html.render(report), encoding="utf-8")
+        written.append(html_path)
+    return written
+
+
+_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥"}
+
+
+def _cell(text: Any, limit: int = 160) -> str:
+    text = " ".join(str(text or "").split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("|", "\\|")
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    s = report["summary"]
+    backend = report["backend"]
+    where = backend.get("endpoint") or "embedded"
+    lines = [
+        f"# Conformance: {report['service']} on `{backend['kind']}` ({where})",
+        "",
+        f"**{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, {s['error']} error** "
+        f"in {report['duration_s']:.1f} s, started {report['started_at']}.",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v),
+        "",
+    ]
+    by_op: dict[str, list[dict[str, Any]]] = {}
+    for result in report["results"]:
+        by_op.setdefault(result["operation"], []).append(result)
+    for operation in sorted(by_op):
+        lines += [f"## {operation}", "", "| | check | case | basis | message |", "|---|---|---|---|---|"]
+        for r in sorted(by_op[operation], key=lambda r: (_RANK[r["outcome"]] * -1, r["id"])):
+            case = r["id"].split("/", 2)[-1]
+            lines.append(
+                f"| {_ICON[r['outcome']]} | {r['check']} | {_cell(case, 60)} | {r.get('basis') or ''} "
+                f"| {_cell(r.get('message')) if r['outcome'] != 'passed' else ''} |"
+            )
+        lines.append("")
+    if report.get("notes"):
+        lines += ["## Fidelity notes", ""]
+        lines += [f"- **{n['id']}**: {_cell(n['message'], 400)}" for n in report["notes"]]
+        lines.append("")
+    failing = [r for r in report["results"] if r["outcome"] in ("failed", "error") and r.get("example")]
+    if failing:
+        lines += ["## Minimal failing examples", ""]
+        for r in failing:
+            lines += [
+                f"<details><summary>{r['id']}</summary>",
+                "",
+                "```json",
+                json.dumps(r["example"], indent=2)[:4000],
+                "```",
+                "</details>",
+                "",
+            ]
+    return "\n".join(lines)

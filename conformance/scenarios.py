@@ -1,0 +1,71 @@
+"""Scenarios: how to reach the exchange a check judges, for each operation.
+
+A scenario draws what it needs (a Create request for setup, the operation's own request),
+sends the setup calls, and returns the exchange under test with the context its checks need.
+It knows backends only through a :class:`~conformance.session.RunSession`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+import strategies
+
+from .checks import CheckContext
+from .exchange import Exchange
+from .model import operation
+from .session import RunSession
+
+#: The founding example: the 2021-06-28 API update added TargetDevice amba_cv25 and
+#: VpcConfig on Create/Describe (and InferenceImage on Describe).
+FOUNDING_CREATE: dict[str, Any] = {
+    "RoleArn": "arn:aws:iam::123456789012:role/service-role/NeoCompilationRole",
+    "InputConfig": {
+        "S3Uri": "s3://neo-conformance-models/resnet50/model.tar.gz",
+        "DataInputConfig": '{"data": [1, 3, 224, 224]}',
+        "Framework": "PYTORCH",
+        "FrameworkVersion": "1.8",
+    },
+    "OutputConfig": {
+        "S3OutputLocation": "s3://neo-conformance-models/compiled/",
+        "TargetDevice": "amba_cv25",
+    },
+    "VpcConfig": {"SecurityGroupIds": ["sg-0a1b2c3d4e5f67890"], "Subnets": ["subnet-0a1b2c3d"]},
+    "StoppingCondition": {"MaxRuntimeInSeconds": 900},
+}
+
+
+def create_requests() -> st.SearchStrategy[dict[str, Any]]:
+    return strategies.requests(operation("CreateCompilationJob"))
+
+
+def valid_exchange(
+    session: RunSession, op: str, data: st.DataObject
+) -> tuple[Exchange, CheckContext]:
+    """Send a model-valid request of ``op`` (after whatever setup it needs)."""
+    if op == "CreateCompilationJob":
+        request = data.draw(create_requests(), label="CreateCompilationJob request")
+        sent = {**request, "CompilationJobName": session.new_name()}
+        exchange = session.call(op, sent)
+        if exchange.ok:
+            session.created.append(sent["CompilationJobName"])
+        return exchange, CheckContext(sent=sent)
+    if op == "ListCompilationJobs":
+        request = data.draw(strategies.requests(operation(op)), label="ListCompilationJobs request")
+        # Safety: list only this run's jobs (the filter is the run's prefix).
+        request = {**request, "NameContains": session.prefix}
+        request.pop("NextToken", None)
+        return session.call(op, request), CheckContext()
+    create = data.draw(create_requests(), label="CreateCompilationJob request (setup)")
+    sent, _ = session.create_job(create)
+    exchange = session.call(op, {"CompilationJobName": sent["CompilationJobName"]})
+    if op == "DeleteCompilationJob" and exchange.ok:
+        session.created.remove(sent["CompilationJobName"])
+    return exchange, CheckContext(sent=sent)
+
+
+def missing_name_exchange(session: RunSession, op: str) -> Exchange:
+    """``op`` on a name of this run's prefix that was never created."""
+    return session.call(op, {"CompilationJobName": session.new_name("missing")})

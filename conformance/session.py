@@ -1,0 +1,103 @@
+"""A run's view of a backend: one caller, one name prefix, and the jobs it made.
+
+Safety (DESIGN.md): every job the suite creates carries the run's prefix; the suite only
+lists with that prefix as a filter and only stops or deletes names that start with it, and
+cleans up what it created, also after a failure or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from typing import Any
+
+from .backends import Backend
+from .errors import CheckFailure
+from .exchange import Caller, Exchange
+
+#: Upper bound on pages walked in cleanup, so a backend that never ends pagination
+#: cannot hang the run.
+MAX_CLEANUP_PAGES = 50
+
+
+def run_prefix(kind: str) -> str:
+    """``cf-<random>`` per run; stable for the cassette backend so replays match recordings.
+
+    pytest-xdist workers get their worker id in the prefix so they never see each other's jobs.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    token = "rec" if kind == "aws" else secrets.token_hex(3)
+    return f"cf-{token}{worker.replace('gw', 'w')}"
+
+
+class RunSession:
+    def __init__(self, backend: Backend, prefix: str | None = None) -> None:
+        self.backend = backend
+        self.prefix = prefix or run_prefix(backend.kind)
+        self.caller = Caller(backend.client())
+        self._counter = itertools.count(1)
+        self.created: list[str] = []
+
+    def new_name(self, hint: str = "") -> str:
+        hint = "".join(ch for ch in hint if ch.isalnum())[:12]
+        return f"{self.prefix}-{hint + '-' if hint else ''}{next(self._counter)}"
+
+    def owns(self, name: str) -> bool:
+        return name.startswith(self.prefix + "-")
+
+    def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
+        return self.caller.call(operation, request)
+
+    def create_job(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
+        """Create a job from ``request`` under a fresh name of this run.
+
+        Returns the request as sent and its exchange. A refusal of this model-valid request
+        is a finding of the ``accepted`` check, raised here so setup failures are reported.
+        """
+        from .checks import get
+
+        sent = {**request, "CompilationJobName": self.new_name(hint)}
+        exchange = self.call("CreateCompilationJob", sent)
+        if exchange.ok:
+            self.created.append(sent["CompilationJobName"])
+        get("accepted")(exchange)
+        return sent, exchange
+
+    def cleanup(self) -> list[str]:
+        """Delete this run's jobs, and nothing else. Returns what could not be deleted."""
+        names: set[str] = set(self.created)
+        token: str | None = None
+        for _ in range(MAX_CLEANUP_PAGES):
+            request: dict[str, Any] = {"NameContains": self.prefix, "MaxResults": 100}
+            if token:
+                request["NextToken"] = token
+            page = self.call("ListCompilationJobs", request)
+            if not page.ok or not isinstance(page.parsed, dict):
+                break
+            for summary in page.parsed.get("CompilationJobSummaries", []):
+                name = summary.get("CompilationJobName", "")
+                if self.owns(name):
+                    names.add(name)
+            new_token = page.parsed.get("NextToken")
+            if not new_token or new_token == token:
+                break
+            token = new_token
+        left: list[str] = []
+        for name in sorted(names):
+            if not self.owns(name):  # pragma: no cover - guarded above; never touch foreign jobs
+                continue
+            exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})
+            if not exchange.ok and exchange.error_code not in ("ResourceNotFound", "ValidationException"):
+                left.append(name)
+        return left
+
+
+def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
+    """Run a registered check on ``exchange``; CheckFailure propagates to the test."""
+    from .checks import get
+
+    return get(check_name)(exchange, ctx)
+
+
+__all__ = ["RunSession", "require", "CheckFailure", "run_prefix"]
