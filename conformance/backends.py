@@ -24,7 +24,7 @@ from .errors import UsageError
 from .model import SERVICE
 
 KINDS = ("moto", "server", "aws")
-RECORD_MODES = ("none", "once", "new_episodes", "all")
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 DEFAULT_REGION = "us-east-1"
 
 _DUMMY_CREDENTIALS = {

@@ -45,8 +45,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="emulator URL for --backend server; without it moto's server is started "
                          "on a free loopback port")
     group.addoption("--region", default=None, help="AWS region (default us-east-1)")
-    group.addoption("--record-mode", choices=("none", "once", "new_episodes", "all"), default=None,
-                    help="cassette record mode for --backend aws (default none: replay only)")
     group.addoption("--report-dir", default=None, metavar="DIR",
                     help="write report.json and report.md of the conformance results to DIR")
     group.addoption("--cassette-dir", default=None, metavar="DIR",
@@ -67,7 +65,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "backend": config.getoption("backend"),
         "endpoint_url": config.getoption("endpoint_url"),
         "region": config.getoption("region"),
-        "record_mode": config.getoption("record_mode"),
+        # --record-mode is pytest-recording's option; we read it, we do not redefine it.
+        "record_mode": config.getoption("record_mode", default=None),
         "report_dir": config.getoption("report_dir"),
         "cassette_dir": config.getoption("cassette_dir"),
         "max_attempts": config.getoption("max_attempts"),
