@@ -11,8 +11,6 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-import strategies
-
 from .checks import CheckContext
 from .exchange import Exchange
 from .model import operation
@@ -38,6 +36,8 @@ FOUNDING_CREATE: dict[str, Any] = {
 
 
 def create_requests() -> st.SearchStrategy[dict[str, Any]]:
+    import strategies
+
     return strategies.requests(operation("CreateCompilationJob"))
 
 
@@ -53,6 +53,8 @@ def valid_exchange(
             session.created.append(sent["CompilationJobName"])
         return exchange, CheckContext(sent=sent)
     if op == "ListCompilationJobs":
+        import strategies
+
         request = data.draw(strategies.requests(operation(op)), label="ListCompilationJobs request")
         # Safety: list only this run's jobs (the filter is the run's prefix).
         request = {**request, "NameContains": session.prefix}

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import strategies
-
 from .. import overlays
 from ..exchange import Exchange
 from .registry import CheckContext, Mismatch, on_success, register
@@ -36,6 +34,8 @@ def _shape_problems(exchange: Exchange, body: Any, shape: Any) -> list[str]:
     status = body.get("CompilationJobStatus") if isinstance(body, dict) else None
     rules = overlays.presence_rules(exchange.operation)
     found: list[str] = []
+    import strategies
+
     for problem in strategies.validate(body, shape, wire=True):
         path = _path(problem)
         if problem.kind in _AWS_BREAKS or problem.kind == _UNDECLARED:
@@ -93,6 +93,8 @@ def undeclared_members(exchange: Exchange, ctx: CheckContext) -> None:
     shape = operation(exchange.operation).output_shape
     if shape is None:
         return
+    import strategies
+
     extra = [
         f"{'.'.join(map(str, _path(p))) or '<body>'}: {p.message}"
         for p in strategies.validate(body, shape, wire=True)

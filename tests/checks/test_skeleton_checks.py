@@ -11,7 +11,7 @@ from conformance.errors import CheckFailure
 from conformance.scenarios import FOUNDING_CREATE
 from conformance.session import RunSession
 
-from .conftest import answer, edit_body
+from tests.checks.conftest import answer, edit_body
 
 
 def describe_founding(session: RunSession):
