@@ -56,8 +56,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "conformance(check, case, operation=None): a conformance result with id "
-        "Operation/check/case, written to the report",
+        "conformance(check, case, operation=None, basis=None, backends=None): a conformance "
+        "result with id Operation/check/case, written to the report; basis overrides the "
+        "registered check's; backends (kinds) deselects the test on other backends",
     )
     from . import config as settings_mod
 
@@ -156,6 +157,20 @@ def _identity(item: pytest.Item) -> tuple[str, str, str] | None:
     return str(operation), str(check), str(case)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect (visibly: pytest counts them) tests marked for other backends only."""
+    kind = config.stash[_SETTINGS]["backend"]
+    keep, drop = [], []
+    for item in items:
+        marker = item.get_closest_marker("conformance")
+        backends = marker.kwargs.get("backends") if marker else None
+        (drop if backends and kind not in backends else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def _failures(exc: BaseException) -> list[CheckFailure]:
     if isinstance(exc, CheckFailure):
         return [exc]
@@ -189,7 +204,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             "outcome": "passed",
             "message": None,
             "duration_s": round(report.duration, 4),
-            "basis": _basis(check),
+            "basis": item.get_closest_marker("conformance").kwargs.get("basis") or _basis(check),
         }
         if report.skipped:
             result["outcome"] = "skipped"
