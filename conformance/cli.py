@@ -16,6 +16,7 @@ from .errors import UsageError
 #: name -> (module, one-line help). Add a command by adding a line and a module.
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("conformance.commands.run", "run the conformance suite against a backend and write a report"),
+    "openapi": ("conformance.commands.openapi", "export the OpenAPI 3 document of the operations (for schemathesis)"),
 }
 
 
