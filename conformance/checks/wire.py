@@ -19,8 +19,7 @@ _UNDECLARED = "unknown_member"
 
 
 def _path(problem: Any) -> tuple:
-    path = problem.path
-    return tuple(path) if not isinstance(path, str) else tuple(p for p in path.split(".") if p)
+    return tuple(problem.path)
 
 
 def _wire_json(exchange: Exchange) -> Any:
@@ -40,11 +39,8 @@ def _shape_problems(exchange: Exchange, body: Any, shape: Any) -> list[str]:
         path = _path(problem)
         if problem.kind in _AWS_BREAKS or problem.kind == _UNDECLARED:
             continue
-        if problem.kind == "missing_required" and len(path) <= 1:
-            member = path[0] if path else str(problem.message)
-            rule = rules.get(member) or next(
-                (r for m, r in rules.items() if m in problem.message and not path), None
-            )
+        if problem.kind == "missing_required" and len(path) == 1:
+            rule = rules.get(path[0])
             if rule is not None and status not in rule.must:
                 continue
         found.append(f"{'.'.join(map(str, path)) or '<body>'}: {problem.kind}: {problem.message}")

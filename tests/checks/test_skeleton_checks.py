@@ -48,7 +48,7 @@ def _set(member, value):
         (_set("CreationTime", "2021-06-28T10:00:00Z"), "CreationTime"),
         (_set("CompilationJobStatus", "Completed"), "CompilationJobStatus"),
         (edit_body(lambda b: {k: v for k, v in b.items() if k != "CompilationJobArn"}), "CompilationJobArn"),
-        (edit_body(lambda b: {**b, "OutputConfig": {**b["OutputConfig"], "TargetDevice": "amba_cv2"}}), "TargetDevice"),
+        (edit_body(lambda b: {**b, "OutputConfig": {**b["OutputConfig"], "TargetDevice": "amba_cv26"}}), "TargetDevice"),
         (_set("RoleArn", 12345), "RoleArn"),
     ],
     ids=["timestamp-as-string", "enum-misspelled", "missing-required", "unknown-target-device", "wrong-type"],
