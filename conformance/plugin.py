@@ -17,6 +17,9 @@ from hypothesis import HealthCheck, Phase, settings
 
 from .errors import CheckFailure, UsageError
 
+#: No "explain" phase: it re-runs a failing test many times to annotate which draws
+#: matter, which costs a backend round trip per run (tens of seconds per finding).
+_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 PROFILES = {
     # Same verdicts on every run: derandomized, no example database, bounded examples.
     "ci": dict(max_examples=10, derandomize=True, database=None, deadline=None, print_blob=True),
@@ -27,6 +30,7 @@ for _name, _kw in PROFILES.items():
     settings.register_profile(
         _name,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        phases=_PHASES,
         **_kw,
     )
 del _name, _kw
