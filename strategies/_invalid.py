@@ -249,8 +249,8 @@ def invalid_strategy(operation_model: Any, valid: st.SearchStrategy[dict], kinds
         present = [k for k in wanted if k in by_kind]
         if not present:
             reject()
-        first = draw(st.sampled_from(present))
-        order = [first] + [k for k in present if k != first]
+        i = draw(st.integers(0, len(present) - 1))
+        order = present[i:] + present[:i]
         for kind in order:
             sites = by_kind[kind]
             start = draw(st.integers(0, len(sites) - 1)) if len(sites) > 1 else 0

@@ -36,8 +36,10 @@ MAXCODE = 0x10FFFF
 BODY_SAFE = ((0x20, 0x7E), (0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFFD), (0x10000, 0x1FFFD))
 #: Headers and query strings.
 HEADER_SAFE = ((0x20, 0x7E),)
-#: A run without an upper bound draws at most this many characters (items) beyond its minimum.
+#: A run of one class draws at most this many characters beyond its minimum, a repeated
+#: group this many repetitions (larger bounds only cost time; the subset still matches).
 OPEN_END = 24
+OPEN_ITEMS = 4
 
 _SPACE = ((9, 13), (32, 32))
 _DIGIT = ((48, 57),)
@@ -154,11 +156,12 @@ class _Gen:
             return self.chars(ranges)
         if code in (C.MAX_REPEAT, C.MIN_REPEAT) or code == getattr(C, "POSSESSIVE_REPEAT", None):
             lo, hi, sub = value
-            hi = lo + OPEN_END if hi == C.MAXREPEAT else hi
             if len(sub) == 1:
                 inner = self.class_ranges(*sub[0])
                 if inner is not None:
+                    hi = lo + OPEN_END if hi == C.MAXREPEAT else min(hi, lo + OPEN_END)
                     return st.text(self.chars(inner), min_size=lo, max_size=hi)
+            hi = lo + OPEN_ITEMS if hi == C.MAXREPEAT else min(hi, lo + OPEN_ITEMS)
             return st.lists(self.seq(sub), min_size=lo, max_size=hi).map("".join)
         if code == C.SUBPATTERN:
             group, add_flags, del_flags, sub = value

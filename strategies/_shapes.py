@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 from hypothesis.errors import InvalidArgument
 
 from . import _overlays as ov
@@ -90,8 +91,7 @@ def pattern_strategy(
         lo, hi = _bounds(m.group("q"))
         lo = max(lo, min_size)
         hi = max_size if hi is None else hi if max_size is None else min(hi, max_size)
-        if hi is None:
-            hi = lo + EXTRA_CHARS
+        hi = lo + EXTRA_CHARS if hi is None else min(hi, lo + EXTRA_CHARS)
         if lo <= hi:
             regex = re.compile(f"{m.group('atom')}{{{lo},{hi}}}", regex.flags)
             filt = False
@@ -275,33 +275,8 @@ class Builder:
         groups = [r for r in rules if isinstance(r, ov.ExactlyOne)]
         if shape.is_tagged_union and members:
             groups.append(ov.ExactlyOne(tuple(members)))
-        if not groups:
-            base = self._fixed(members, required, set())
-        else:
-            grouped = {m for g in groups for m in g.members}
-            combos = list(itertools.product(*(g.members for g in groups)))
-            weights = [
-                _prod((g.weights or (1,) * len(g.members))[g.members.index(m)] for g, m in zip(groups, combo))
-                for combo in combos
-            ]
-            variants = [self._fixed(members, required | set(combo), grouped - set(combo)) for combo in combos]
-            if len(variants) == 1:
-                base = variants[0]
-            elif len(set(weights)) == 1:
-                base = st.one_of(variants)
-            else:
-                picks = [i for i, w in enumerate(weights) for _ in range(w)]
-                base = st.sampled_from(picks).flatmap(variants.__getitem__)
-        fixers = [r for r in rules if isinstance(r, (ov.NotGreater, ov.RequiredWhen))]
-        if not fixers:
-            return base
-        return _fixed_up(base, tuple(fixers), members)
-
-    @staticmethod
-    def _fixed(members, required, excluded):
-        req = {k: s for k, s in members.items() if k in required and k not in excluded}
-        opt = {k: s for k, s in members.items() if k not in required and k not in excluded}
-        return st.fixed_dictionaries(req, optional=opt)
+        fixers = tuple(r for r in rules if isinstance(r, (ov.NotGreater, ov.RequiredWhen)))
+        return _Struct(shape.name, members, required, groups, fixers)
 
     def _list(self, shape, budget, where, rules, location):
         lo = shape.metadata.get("min", 0)
@@ -369,11 +344,7 @@ class Builder:
         return st.booleans()
 
     def _timestamp(self, shape, budget, where, rules, location):
-        return st.datetimes(
-            min_value=_EPOCH_MIN.replace(tzinfo=None),
-            max_value=_EPOCH_MAX.replace(tzinfo=None),
-            timezones=st.just(_dt.timezone.utc),
-        ).map(_millis)
+        return _TIMESTAMPS
 
     def _blob(self, shape, budget, where, rules, location):
         lo = shape.metadata.get("min", 0)
@@ -393,15 +364,17 @@ class Builder:
         )
 
 
-def _millis(value: _dt.datetime) -> _dt.datetime:
-    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+def _from_millis(ms: int) -> _dt.datetime:
+    return _EPOCH_CENTRE + _dt.timedelta(milliseconds=ms)
 
 
-def _prod(values: Any) -> int:
-    out = 1
-    for v in values:
-        out *= v
-    return out
+_EPOCH_CENTRE = _dt.datetime(2021, 6, 28, tzinfo=_dt.timezone.utc)
+#: Aware UTC datetimes, whole milliseconds, 2000..2099: one integer choice per timestamp
+#: (``st.datetimes`` spends seven), shrinking towards 2021-06-28T00:00:00Z.
+_TIMESTAMPS = st.integers(
+    int((_EPOCH_MIN - _EPOCH_CENTRE).total_seconds() * 1000),
+    int((_EPOCH_MAX - _EPOCH_CENTRE).total_seconds() * 1000),
+).map(_from_millis)
 
 
 def _get(value: Any, dotted: str) -> Any:
@@ -415,22 +388,47 @@ def _get(value: Any, dotted: str) -> Any:
 _MISSING = object()
 
 
-def _fixed_up(base, fixers, members):
-    """``base`` with the cross-field rules applied to each draw (on a copy)."""
+class _Struct(SearchStrategy[dict]):
+    """A structure: required members, then each optional member behind one boolean
+    (shrinking to absent), then one member of each ExactlyOne group (weighted; shrinking
+    to the first), then the fix-ups of the cross-field rules. ``st.fixed_dictionaries``
+    does the same with a shuffle draw per key and label tracking, which costs about half
+    again per example."""
 
-    @st.composite
-    def fixed(draw):
-        value = dict(draw(base))
-        for rule in fixers:
+    def __init__(self, name, members, required, groups, fixers):
+        super().__init__()
+        self.name = name
+        self.members = members
+        grouped = {m for g in groups for m in g.members}
+        self.required = [(k, s) for k, s in members.items() if k in required and k not in grouped]
+        self.optional = [(k, s) for k, s in members.items() if k not in required and k not in grouped]
+        self.groups = [
+            [m for m, w in zip(g.members, g.weights or (1,) * len(g.members)) for _ in range(w) if m in members]
+            for g in groups
+        ]
+        self.fixers = fixers
+
+    def __repr__(self) -> str:
+        return f"structure({self.name})"
+
+    def do_draw(self, data):
+        out = {}
+        for key, strategy in self.required:
+            out[key] = data.draw(strategy)
+        for key, strategy in self.optional:
+            if data.draw_boolean(0.5):
+                out[key] = data.draw(strategy)
+        for picks in self.groups:
+            key = picks[data.draw_integer(0, len(picks) - 1)] if len(picks) > 1 else picks[0]
+            out[key] = data.draw(self.members[key])
+        for rule in self.fixers:
             if isinstance(rule, ov.NotGreater):
-                a, b = value.get(rule.lesser), value.get(rule.greater)
+                a, b = out.get(rule.lesser), out.get(rule.greater)
                 if a is not None and b is not None and a > b:
-                    value[rule.lesser], value[rule.greater] = b, a
-            elif _get(value, rule.when) in rule.equals and rule.member not in value:
-                value[rule.member] = draw(members[rule.member])
-        return value
-
-    return fixed()
+                    out[rule.lesser], out[rule.greater] = b, a
+            elif _get(out, rule.when) in rule.equals and rule.member not in out:
+                out[rule.member] = data.draw(self.members[rule.member])
+        return out
 
 
 _builders: weakref.WeakKeyDictionary[Any, Builder] = weakref.WeakKeyDictionary()
