@@ -1,0 +1,744 @@
+"""The catalogue of named defects a :class:`~conformance.faults.proxy.FaultProxy` can inject.
+
+Each defect is one misbehaviour a real emulator could plausibly have, on top of an otherwise
+AWS-like backend (the proxy's faithful layer). A defect has a name, a one-line description,
+a ``kind`` (which family of checks should catch it) and two hooks:
+
+* ``on_request(ex, state)``: rewrite ``ex.params``, set ``ex.flags`` for the faithful layer,
+  or answer at once by setting ``ex.response`` (then nothing is forwarded);
+* ``on_response(ex, state)``: rewrite ``ex.response``.
+
+``state`` is a dict (with a ``lock``) owned by the proxy instance, one per defect: defects
+keep no module-level state, so two proxies with the same defect do not interfere.
+
+``DEFECTS`` maps name -> defect; :func:`describe` lists them; :func:`resolve` turns a name
+into a defect (unknown names fail with the close matches).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from .proxy import RESET, Response
+
+if TYPE_CHECKING:
+    from .proxy import DefectState, Exchange
+
+__all__ = ["DEFECTS", "Defect", "describe", "resolve", "KINDS"]
+
+CREATE = "CreateCompilationJob"
+DESCRIBE = "DescribeCompilationJob"
+LIST = "ListCompilationJobs"
+STOP = "StopCompilationJob"
+DELETE = "DeleteCompilationJob"
+
+#: Families of checks a defect is meant to be caught by.
+KINDS = (
+    "shape",  # response shape at the wire
+    "roundtrip",
+    "invalid-input",
+    "errors",
+    "pagination",
+    "filters",
+    "lifecycle",
+    "robustness",  # backend faults the suite must survive and report
+)
+
+
+class Defect:
+    """One named misbehaviour: subclasses set the class attributes and override
+    :meth:`request` / :meth:`response` (called only for ``operations``, all when empty)."""
+
+    name: str = ""
+    description: str = ""
+    kind: str = "shape"
+    operations: tuple[str, ...] = ()
+    #: acts on the faithful layer (flags): FaultProxy refuses it with faithful=False
+    requires_faithful: bool = False
+    #: only observable when jobs move through statuses (a FaultProxy with a Lifecycle)
+    needs_lifecycle: bool = False
+
+    def applies(self, ex: "Exchange") -> bool:
+        return not self.operations or ex.operation in self.operations
+
+    def on_request(self, ex: "Exchange", state: "DefectState") -> None:
+        if self.applies(ex):
+            self.request(ex, state)
+
+    def on_response(self, ex: "Exchange", state: "DefectState") -> None:
+        if self.applies(ex) and isinstance(ex.response, Response):
+            self.response(ex, ex.response, state)
+
+    def request(self, ex: "Exchange", state: "DefectState") -> None:
+        pass
+
+    def response(self, ex: "Exchange", r: Response, state: "DefectState") -> None:
+        pass
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.description}"
+
+    def __repr__(self) -> str:
+        return f"<Defect {self.name}>"
+
+
+DEFECTS: dict[str, Defect] = {}
+
+
+def _register(cls: type[Defect]) -> type[Defect]:
+    d = cls()
+    if not d.name or d.name in DEFECTS:
+        raise ValueError(f"defect name missing or taken: {d.name!r}")
+    if d.kind not in KINDS:
+        raise ValueError(f"defect {d.name}: unknown kind {d.kind!r}")
+    DEFECTS[d.name] = d
+    return cls
+
+
+def resolve(defect: "str | Defect") -> Defect:
+    if isinstance(defect, Defect):
+        return defect
+    try:
+        return DEFECTS[defect]
+    except KeyError:
+        close = difflib.get_close_matches(str(defect), DEFECTS, n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        raise KeyError(f"unknown defect {defect!r}{hint}; known: {', '.join(sorted(DEFECTS))}") from None
+
+
+def describe() -> list[str]:
+    """``name: description`` for every defect, in catalogue order."""
+    return [str(d) for d in DEFECTS.values()]
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _ok_json(r: Response) -> dict | None:
+    data = r.json()
+    return data if r.status == 200 and isinstance(data, dict) else None
+
+
+def _edit_describe(r: Response, fn: Any) -> None:
+    data = _ok_json(r)
+    if data is not None:
+        fn(data)
+        r.set_json(data)
+        r.source = "defect"
+
+
+def _edit_summaries(r: Response, fn: Any) -> None:
+    data = _ok_json(r)
+    if data is not None:
+        for s in data.get("CompilationJobSummaries") or []:
+            if isinstance(s, dict):
+                fn(s)
+        r.set_json(data)
+        r.source = "defect"
+
+
+def _answer(ex: "Exchange", status: int, obj: Any) -> None:
+    ex.response = Response.make_json(status, obj, source="defect")
+
+
+def _error(ex: "Exchange", status: int, code: str, message: str) -> None:
+    ex.response = Response.error(status, code, message, source="defect")
+
+
+# --- response shape -------------------------------------------------------------------------
+
+
+@_register
+class EnumMisspelled(Defect):
+    name: str = "enum_misspelled"
+    description: str = 'CompilationJobStatus is spelled in title case ("Completed") in Describe and List'
+    operations: tuple[str, ...] = (DESCRIBE, LIST)
+
+    def response(self, ex, r, state):
+        def fix(d):
+            if isinstance(d.get("CompilationJobStatus"), str):
+                d["CompilationJobStatus"] = d["CompilationJobStatus"].title()
+
+        (_edit_describe if ex.operation == DESCRIBE else _edit_summaries)(r, fix)
+
+
+@_register
+class DropVpcConfig(Defect):
+    name: str = "drop_vpc_config"
+    description: str = "Describe omits VpcConfig (an emulator predating the 2021-06-28 API update)"
+    kind: str = "roundtrip"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        _edit_describe(r, lambda d: d.pop("VpcConfig", None))
+
+
+@_register
+class DropInferenceImage(Defect):
+    name: str = "drop_inference_image"
+    description: str = "Describe omits InferenceImage (an emulator predating the 2021-06-28 API update)"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        _edit_describe(r, lambda d: d.pop("InferenceImage", None))
+
+
+@_register
+class DropModelArtifacts(Defect):
+    name: str = "drop_model_artifacts"
+    description: str = "Describe of a COMPLETED job omits ModelArtifacts"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        _edit_describe(r, lambda d: d.pop("ModelArtifacts", None))
+
+
+@_register
+class MissingRequiredMember(Defect):
+    name: str = "missing_required_member"
+    description: str = "Describe omits the required CompilationJobArn"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        _edit_describe(r, lambda d: d.pop("CompilationJobArn", None))
+
+
+@_register
+class TimestampAsString(Defect):
+    name: str = "timestamp_as_string"
+    description: str = "Describe sends CreationTime as an ISO-8601 string instead of epoch seconds"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        def fix(d):
+            t = d.get("CreationTime")
+            if isinstance(t, (int, float)):
+                d["CreationTime"] = _dt.datetime.fromtimestamp(t, _dt.timezone.utc).isoformat()
+
+        _edit_describe(r, fix)
+
+
+@_register
+class WrongTypeMember(Defect):
+    name: str = "wrong_type_member"
+    description: str = 'Describe sends StoppingCondition.MaxRuntimeInSeconds as a string ("900")'
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        def fix(d):
+            sc = d.get("StoppingCondition")
+            if isinstance(sc, dict) and "MaxRuntimeInSeconds" in sc:
+                sc["MaxRuntimeInSeconds"] = str(sc["MaxRuntimeInSeconds"])
+
+        _edit_describe(r, fix)
+
+
+@_register
+class NullMember(Defect):
+    name: str = "null_member"
+    description: str = "Describe sends absent optional members as JSON null (FailureReason, VpcConfig, ModelPackageVersionArn)"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        def fix(d):
+            for k in ("FailureReason", "VpcConfig", "ModelPackageVersionArn"):
+                d.setdefault(k, None)
+
+        _edit_describe(r, fix)
+
+
+@_register
+class UndeclaredMember(Defect):
+    name: str = "undeclared_member"
+    description: str = "Describe adds a member the model does not declare (CompilationJobId)"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        def fix(d):
+            d["CompilationJobId"] = "cj-%08x" % zlib.crc32(str(d.get("CompilationJobName", "")).encode())
+
+        _edit_describe(r, fix)
+
+
+@_register
+class NonJsonBody(Defect):
+    name: str = "non_json_body"
+    description: str = "Describe answers 200 with an HTML page instead of JSON"
+    kind: str = "robustness"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        if r.status == 200:
+            r.body = b"<!doctype html><html><body><h1>OK</h1></body></html>"
+            r.set_header("Content-Type", "text/html; charset=utf-8")
+            r.source = "defect"
+
+
+# --- round trip -----------------------------------------------------------------------------
+
+
+@_register
+class ArnWrongName(Defect):
+    name: str = "arn_wrong_name"
+    description: str = "Describe's CompilationJobArn names a different job (the name with a suffix)"
+    kind: str = "roundtrip"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        def fix(d):
+            if isinstance(d.get("CompilationJobArn"), str):
+                d["CompilationJobArn"] += "-other"
+
+        _edit_describe(r, fix)
+
+
+@_register
+class RoundtripAltersField(Defect):
+    name: str = "roundtrip_alters_field"
+    description: str = "Describe returns a different RoleArn from the one Create sent"
+    kind: str = "roundtrip"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        def fix(d):
+            role = d.get("RoleArn")
+            if isinstance(role, str):
+                head, _, _ = role.rpartition("/")
+                d["RoleArn"] = (head or role) + "/DefaultSageMakerRole"
+
+        _edit_describe(r, fix)
+
+
+@_register
+class TagsDropped(Defect):
+    name: str = "tags_dropped"
+    description: str = "Create ignores Tags: ListTags on the new job's ARN is empty"
+    kind: str = "roundtrip"
+    operations: tuple[str, ...] = (CREATE,)
+
+    def request(self, ex, state):
+        if isinstance(ex.params, dict) and "Tags" in ex.params:
+            ex.params = {k: v for k, v in ex.params.items() if k != "Tags"}
+
+
+@_register
+class ListSummaryDropsTarget(Defect):
+    name: str = "list_summary_drops_target"
+    description: str = "List summaries omit CompilationTargetDevice"
+    kind: str = "roundtrip"
+    operations: tuple[str, ...] = (LIST,)
+
+    def response(self, ex, r, state):
+        _edit_summaries(r, lambda s: s.pop("CompilationTargetDevice", None))
+
+
+# --- invalid input ---------------------------------------------------------------------------
+
+
+@_register
+class TargetDeviceStaleEnum(Defect):
+    name: str = "target_device_stale_enum"
+    description: str = "Create rejects TargetDevice amba_cv25 with ValidationException (enum list from before 2021-06-28)"
+    kind: str = "invalid-input"
+    operations: tuple[str, ...] = (CREATE,)
+
+    def request(self, ex, state):
+        out = ex.params.get("OutputConfig") if isinstance(ex.params, dict) else None
+        if isinstance(out, dict) and out.get("TargetDevice") == "amba_cv25":
+            _error(
+                ex,
+                400,
+                "ValidationException",
+                "1 validation error detected: Value 'amba_cv25' at 'outputConfig.targetDevice' failed to "
+                "satisfy constraint: Member must satisfy enum value set: [lambda, ml_m4, ml_m5, ml_c4, ml_c5, "
+                "ml_p2, ml_p3, ml_g4dn, ml_inf1, jetson_tx1, jetson_tx2, jetson_nano, jetson_xavier, rasp3b, "
+                "imx8qm, deeplens, rk3399, rk3288, aisage, sbe_c, qcs605, qcs603, sitara_am57x, amba_cv22, "
+                "x86_win32, x86_win64, coreml, jacinto_tda4vm]",
+            )
+
+
+@_register
+class InvalidInputAccepted(Defect):
+    name: str = "invalid_input_accepted"
+    description: str = "Create does no server-side validation: a model-invalid request (e.g. TargetDevice 'bogus') is accepted and the job created"
+    kind: str = "invalid-input"
+    operations: tuple[str, ...] = (CREATE,)
+    requires_faithful: bool = True
+
+    def request(self, ex, state):
+        ex.flags.add("skip_validation")
+
+
+@_register
+class ListValidationSkipped(Defect):
+    name: str = "list_validation_skipped"
+    description: str = "List does no validation: MaxResults 0 or 500 and unknown StatusEquals values are accepted"
+    kind: str = "invalid-input"
+    operations: tuple[str, ...] = (LIST,)
+    requires_faithful: bool = True
+
+    def request(self, ex, state):
+        ex.flags.add("skip_validation")
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+@_register
+class DescribeMissingWrongCode(Defect):
+    name: str = "describe_missing_wrong_code"
+    description: str = 'Describe of a missing job answers 400 "NotFound" (neither declared nor a common AWS error)'
+    kind: str = "errors"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        if r.error_code == "ResourceNotFound":
+            ex.response = Response.error(400, "NotFound", f"Job {ex.job_name} not found", source="defect")
+
+
+@_register
+class DuplicateNameAccepted(Defect):
+    name: str = "duplicate_name_accepted"
+    description: str = "Create with the name of an existing job answers 200 (the existing ARN) instead of ResourceInUse"
+    kind: str = "errors"
+    operations: tuple[str, ...] = (CREATE,)
+
+    def response(self, ex, r, state):
+        if r.error_code == "ResourceInUse":
+            _answer(ex, 200, {"CompilationJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:compilation-job/{ex.job_name}"})
+
+
+@_register
+class ErrorBodyNoType(Defect):
+    name: str = "error_body_no_type"
+    description: str = "Error responses carry a message but no __type (nor X-Amzn-ErrorType header)"
+    kind: str = "errors"
+
+    def response(self, ex, r, state):
+        if 400 <= r.status < 600:
+            data = r.json()
+            if isinstance(data, dict):
+                message = data.get("message", data.get("Message", "error"))
+                r.set_json({"message": message})
+            r.set_header("X-Amzn-ErrorType", None)
+            r.source = "defect"
+
+
+@_register
+class DeleteNoop(Defect):
+    name: str = "delete_noop"
+    description: str = "Delete answers 200 but the job stays (Describe and List still show it)"
+    kind: str = "lifecycle"
+    operations: tuple[str, ...] = (DELETE,)
+
+    def request(self, ex, state):
+        _answer(ex, 200, {})
+
+
+@_register
+class DeleteMissingOk(Defect):
+    name: str = "delete_missing_ok"
+    description: str = "Delete of a missing job answers 200 instead of ResourceNotFound"
+    kind: str = "errors"
+    operations: tuple[str, ...] = (DELETE,)
+
+    def response(self, ex, r, state):
+        if r.error_code == "ResourceNotFound":
+            _answer(ex, 200, {})
+
+
+@_register
+class StopMissingOk(Defect):
+    name: str = "stop_missing_ok"
+    description: str = "Stop of a missing job answers 200 instead of ResourceNotFound"
+    kind: str = "errors"
+    operations: tuple[str, ...] = (STOP,)
+
+    def response(self, ex, r, state):
+        if r.error_code == "ResourceNotFound":
+            _answer(ex, 200, {})
+
+
+# --- pagination ---------------------------------------------------------------------------------
+
+
+@_register
+class IgnoreMaxResults(Defect):
+    name: str = "ignore_max_results"
+    description: str = "List ignores MaxResults and answers with pages of 100"
+    kind: str = "pagination"
+    operations: tuple[str, ...] = (LIST,)
+
+    def request(self, ex, state):
+        if isinstance(ex.params, dict) and "MaxResults" in ex.params:
+            ex.params = {**ex.params, "MaxResults": 100}
+
+
+@_register
+class NextTokenNeverEnds(Defect):
+    name: str = "next_token_never_ends"
+    description: str = "List's last page carries a NextToken that serves the same page again, forever"
+    kind: str = "pagination"
+    operations: tuple[str, ...] = (LIST,)
+
+    def request(self, ex, state):
+        token = ex.params.get("NextToken") if isinstance(ex.params, dict) else None
+        with state.lock:
+            loops = state.setdefault("loops", {})
+            if isinstance(token, str) and token in loops:
+                original = loops[token]
+                ex.params = {k: v for k, v in ex.params.items() if k != "NextToken"}
+                if original is not None:
+                    ex.params["NextToken"] = original
+                state["replayed"] = token
+            else:
+                state["replayed"] = None
+
+    def response(self, ex, r, state):
+        data = _ok_json(r)
+        if data is None or data.get("NextToken"):
+            return
+        token = ex.params.get("NextToken") if isinstance(ex.params, dict) else None
+        with state.lock:
+            loops = state.setdefault("loops", {})
+            replayed = state.get("replayed")
+            if replayed is None:
+                replayed = f"loop-{len(loops) + 1}"
+                loops[replayed] = token
+        data["NextToken"] = replayed
+        r.set_json(data)
+        r.source = "defect"
+
+
+@_register
+class PagesDuplicateItem(Defect):
+    name: str = "pages_duplicate_item"
+    description: str = "List's second page starts with the last item of the first page again"
+    kind: str = "pagination"
+    operations: tuple[str, ...] = (LIST,)
+    requires_faithful: bool = True
+
+    def request(self, ex, state):
+        ex.flags.add("page_overlap")
+
+
+@_register
+class PagesDropItem(Defect):
+    name: str = "pages_drop_item"
+    description: str = "List's second page skips the item that should come first on it"
+    kind: str = "pagination"
+    operations: tuple[str, ...] = (LIST,)
+    requires_faithful: bool = True
+
+    def request(self, ex, state):
+        ex.flags.add("page_skip")
+
+
+@_register
+class LastPageHasToken(Defect):
+    name: str = "last_page_has_token"
+    description: str = 'List\'s last page carries NextToken "" instead of no token'
+    kind: str = "pagination"
+    operations: tuple[str, ...] = (LIST,)
+
+    def response(self, ex, r, state):
+        data = _ok_json(r)
+        if data is not None and "NextToken" not in data:
+            data["NextToken"] = ""
+            r.set_json(data)
+            r.source = "defect"
+
+
+@_register
+class GarbageTokenAccepted(Defect):
+    name: str = "garbage_token_accepted"
+    description: str = "List treats an unknown NextToken as no token and answers the first page"
+    kind: str = "pagination"
+    operations: tuple[str, ...] = (LIST,)
+    requires_faithful: bool = True
+
+    def request(self, ex, state):
+        ex.flags.add("accept_unknown_token")
+
+
+# --- filters and sorting ------------------------------------------------------------------------
+
+
+class _DropParams(Defect):
+    params: tuple[str, ...] = ()
+
+    def request(self, ex, state):
+        if isinstance(ex.params, dict) and any(k in ex.params for k in self.params):
+            ex.params = {k: v for k, v in ex.params.items() if k not in self.params}
+
+
+@_register
+class IgnoreNameContains(_DropParams):
+    name: str = "ignore_name_contains"
+    description: str = "List ignores NameContains"
+    kind: str = "filters"
+    operations: tuple[str, ...] = (LIST,)
+    params: tuple[str, ...] = ("NameContains",)
+
+
+@_register
+class IgnoreStatusEquals(_DropParams):
+    name: str = "ignore_status_equals"
+    description: str = "List ignores StatusEquals"
+    kind: str = "filters"
+    operations: tuple[str, ...] = (LIST,)
+    params: tuple[str, ...] = ("StatusEquals",)
+
+
+@_register
+class IgnoreCreationTimeFilter(_DropParams):
+    name: str = "ignore_creation_time_filter"
+    description: str = "List ignores CreationTimeAfter and CreationTimeBefore"
+    kind: str = "filters"
+    operations: tuple[str, ...] = (LIST,)
+    params: tuple[str, ...] = ("CreationTimeAfter", "CreationTimeBefore")
+
+
+@_register
+class IgnoreLastModifiedTimeFilter(_DropParams):
+    name: str = "ignore_last_modified_time_filter"
+    description: str = "List ignores LastModifiedTimeAfter and LastModifiedTimeBefore"
+    kind: str = "filters"
+    operations: tuple[str, ...] = (LIST,)
+    params: tuple[str, ...] = ("LastModifiedTimeAfter", "LastModifiedTimeBefore")
+
+
+@_register
+class SortIgnored(_DropParams):
+    name: str = "sort_ignored"
+    description: str = "List ignores SortBy and SortOrder (always CreationTime, Ascending)"
+    kind: str = "filters"
+    operations: tuple[str, ...] = (LIST,)
+    params: tuple[str, ...] = ("SortBy", "SortOrder")
+
+
+@_register
+class SortOrderReversed(Defect):
+    name: str = "sort_order_reversed"
+    description: str = "List applies SortOrder backwards (Ascending gives descending order and vice versa)"
+    kind: str = "filters"
+    operations: tuple[str, ...] = (LIST,)
+
+    def request(self, ex, state):
+        if isinstance(ex.params, dict):
+            order = ex.params.get("SortOrder") or "Ascending"
+            flipped = "Descending" if order == "Ascending" else "Ascending"
+            ex.params = {**ex.params, "SortOrder": flipped}
+
+
+# --- lifecycle ----------------------------------------------------------------------------------
+
+
+@_register
+class StopOnTerminalAccepted(Defect):
+    name: str = "stop_on_terminal_accepted"
+    description: str = "Stop of a COMPLETED/FAILED/STOPPED job answers 200 instead of ValidationException"
+    kind: str = "lifecycle"
+    operations: tuple[str, ...] = (STOP,)
+
+    def response(self, ex, r, state):
+        if r.error_code == "ValidationException" and b"cannot be stopped" in r.body:
+            _answer(ex, 200, {})
+
+
+@_register
+class TerminalStatusChanges(Defect):
+    name: str = "terminal_status_changes"
+    description: str = "A job read COMPLETED once reads INPROGRESS on later Describes"
+    kind: str = "lifecycle"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def response(self, ex, r, state):
+        data = _ok_json(r)
+        if data is None or data.get("CompilationJobStatus") != "COMPLETED":
+            return
+        name = data.get("CompilationJobName")
+        with state.lock:
+            seen = state.setdefault("completed", set())
+            again = name in seen
+            seen.add(name)
+        if again:
+            data["CompilationJobStatus"] = "INPROGRESS"
+            data.pop("CompilationEndTime", None)
+            r.set_json(data)
+            r.source = "defect"
+
+
+@_register
+class StoppedJobCompletes(Defect):
+    name: str = "stopped_job_completes"
+    description: str = "A stopped job ends COMPLETED instead of STOPPED (STOPPING -> COMPLETED)"
+    kind: str = "lifecycle"
+    operations: tuple[str, ...] = (DESCRIBE, LIST)
+    needs_lifecycle: bool = True
+
+    def response(self, ex, r, state):
+        def fix(d):
+            if d.get("CompilationJobStatus") == "STOPPED":
+                d["CompilationJobStatus"] = "COMPLETED"
+
+        (_edit_describe if ex.operation == DESCRIBE else _edit_summaries)(r, fix)
+
+
+@_register
+class TimestampsUnordered(Defect):
+    name: str = "timestamps_unordered"
+    description: str = "LastModifiedTime is an hour before CreationTime in Describe and List"
+    kind: str = "lifecycle"
+    operations: tuple[str, ...] = (DESCRIBE, LIST)
+
+    def response(self, ex, r, state):
+        def fix(d):
+            t = d.get("CreationTime")
+            if isinstance(t, (int, float)):
+                d["LastModifiedTime"] = round(t - 3600, 3)
+
+        (_edit_describe if ex.operation == DESCRIBE else _edit_summaries)(r, fix)
+
+
+# --- robustness ---------------------------------------------------------------------------------
+
+
+@_register
+class Intermittent500(Defect):
+    name: str = "intermittent_500"
+    description: str = "Every 3rd request answers 500 InternalFailure without reaching the backend"
+    kind: str = "robustness"
+
+    def request(self, ex, state):
+        with state.lock:
+            state["n"] = n = state.get("n", 0) + 1
+        if n % 3 == 0:
+            _error(ex, 500, "InternalFailure", "We encountered an internal error. Please try again.")
+
+
+@_register
+class ConnectionReset(Defect):
+    name: str = "connection_reset"
+    description: str = "Describe resets the connection without answering"
+    kind: str = "robustness"
+    operations: tuple[str, ...] = (DESCRIBE,)
+
+    def request(self, ex, state):
+        ex.response = RESET
+
+
+@_register
+class Hang(Defect):
+    name: str = "hang"
+    description: str = "Describe answers only after 30 s (longer than any sane read timeout)"
+    kind: str = "robustness"
+    operations: tuple[str, ...] = (DESCRIBE,)
+    delay_s: float = 30.0
+
+    def request(self, ex, state):
+        # Wait on the proxy's closing event: close() wakes it, so shutdown stays prompt.
+        ex.proxy.closing.wait(self.delay_s)
