@@ -61,6 +61,7 @@ class RunSession:
         exchange = self.call("CreateCompilationJob", sent)
         if exchange.ok:
             self.created.append(sent["CompilationJobName"])
+        get("no-server-error")(exchange)
         get("accepted")(exchange)
         return sent, exchange
 
