@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "report_dir": None,
     "cassette_dir": "cassettes",
     "max_attempts": 1,
+    "read_timeout": 30.0,
 }
 
 
@@ -55,6 +56,12 @@ def resolve(cli: dict[str, Any], root: Path) -> dict[str, Any]:
         settings["max_attempts"] = int(settings["max_attempts"])
     except (TypeError, ValueError):
         raise UsageError(f"max_attempts must be a whole number, got {settings['max_attempts']!r}") from None
+    try:
+        settings["read_timeout"] = float(settings["read_timeout"])
+    except (TypeError, ValueError):
+        raise UsageError(f"read_timeout must be a number of seconds, got {settings['read_timeout']!r}") from None
+    if settings["read_timeout"] <= 0:
+        raise UsageError("read_timeout must be positive")
     # Keys consumed by other rooms (e.g. recording configuration) pass through untouched.
     settings.update({k: v for k, v in project.items() if k not in DEFAULTS})
     return settings

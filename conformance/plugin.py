@@ -53,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="write report.json and report.md of the conformance results to DIR")
     group.addoption("--cassette-dir", default=None, metavar="DIR",
                     help="where --backend aws keeps cassettes (default cassettes/)")
+    group.addoption("--read-timeout", default=None, type=float, metavar="SECONDS",
+                    help="botocore read timeout per call (default 30), so a hanging backend "
+                         "costs a verdict, not the run")
     group.addoption("--max-attempts", default=None, type=int, metavar="N",
                     help="botocore attempts per call, retries included (default 1: no retries)")
 
@@ -75,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "report_dir": config.getoption("report_dir"),
         "cassette_dir": config.getoption("cassette_dir"),
         "max_attempts": config.getoption("max_attempts"),
+        "read_timeout": config.getoption("read_timeout"),
     }
     try:
         resolved = settings_mod.resolve(cli, Path(config.rootpath))
@@ -96,6 +100,7 @@ def _options(resolved: dict[str, Any]):
         region=resolved["region"],
         record_mode=resolved["record_mode"],
         max_attempts=resolved["max_attempts"],
+        read_timeout=resolved["read_timeout"],
         cassette_dir=resolved["cassette_dir"],
     )
 
