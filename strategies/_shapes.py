@@ -230,7 +230,12 @@ class Builder:
         location = shape.serialization.get("location")
         if where is not None:
             return self._build(shape, budget, where, location)
-        key = (shape.name, budget if shape.name in self.recursive or shape.type_name in ("structure", "list", "map") else None, location in _HEADER_LOCATIONS)
+        key = (
+            shape.name,
+            budget if shape.name in self.recursive or shape.type_name in ("structure", "list", "map") else None,
+            location,
+            bool(shape.serialization.get("hostLabel")),
+        )
         try:
             return self._cache[key]
         except KeyError:
@@ -243,7 +248,7 @@ class Builder:
         if shape.name in self.recursive:
             if budget <= 0:
                 return None
-            return st.deferred(lambda: self.shape(shape, budget, where) or st.nothing())
+            return st.deferred(lambda: _or_nothing(self.shape(shape, budget, where)))
         return self.shape(shape, budget, where)
 
     def _build(self, shape: Any, budget: int, where: _Where | None, location: str | None) -> st.SearchStrategy[Any] | None:
@@ -310,6 +315,8 @@ class Builder:
         if shape.enum:
             return st.sampled_from(list(shape.enum))
         lo = shape.metadata.get("min", 0)
+        if shape.serialization.get("hostLabel") or location == "uri":
+            lo = max(lo, 1)  # botocore: a host label has an implicit min 1; a URI label can't be empty
         hi = shape.metadata.get("max")
         header = location in _HEADER_LOCATIONS
         pattern = shape.metadata.get("pattern")
@@ -375,6 +382,10 @@ _TIMESTAMPS = st.integers(
     int((_EPOCH_MIN - _EPOCH_CENTRE).total_seconds() * 1000),
     int((_EPOCH_MAX - _EPOCH_CENTRE).total_seconds() * 1000),
 ).map(_from_millis)
+
+
+def _or_nothing(strategy: st.SearchStrategy[Any] | None) -> st.SearchStrategy[Any]:
+    return st.nothing() if strategy is None else strategy
 
 
 def _get(value: Any, dotted: str) -> Any:

@@ -90,7 +90,8 @@ class _Compiler:
         self._cache: dict[tuple, Check] = {}
 
     def compile(self, shape: Any) -> Check:
-        key = (shape.name, shape.type_name, shape.serialization.get("timestampFormat"), shape.serialization.get("jsonvalue"))
+        ser = shape.serialization
+        key = (shape.name, shape.type_name, ser.get("timestampFormat"), ser.get("jsonvalue"), ser.get("hostLabel"))
         found = self._cache.get(key)
         if found is not None:
             return found
@@ -192,6 +193,8 @@ class _Compiler:
             return _json_value(name)
         enum = frozenset(shape.enum) if shape.enum else None
         lo, hi = shape.metadata.get("min", 0), shape.metadata.get("max")
+        if "min" not in shape.metadata and shape.serialization.get("hostLabel"):
+            lo = 1  # as botocore: a member bound to the host has an implicit min 1
         raw = shape.metadata.get("pattern")
         try:
             rx = compile_pattern(raw) if raw and enum is None else None
