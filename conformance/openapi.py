@@ -12,8 +12,11 @@ any OpenAPI tool) needs to generate requests and judge responses:
   Timestamps are epoch-second numbers (the protocol's encoding), bounded to years 1970-9999,
   the range a timestamp can name. Integers are bounded by their width (int32/int64).
 - ``200``: the JSON Schema of the output shape; ``400``/``403``/``500``/``503``: the AWS
-  JSON error body (``__type`` and a message), the statuses AWS's common-errors page lists for
-  JSON APIs (aws-docs). A 5xx being documented does not make it welcome: schemathesis'
+  JSON error body, the statuses AWS's common-errors page lists for JSON APIs (aws-docs). The
+  body must carry a string ``__type`` and a message (``message`` or ``Message``): SageMaker's
+  error bodies do (observed-aws, and the suite's ``error-contract`` check asks the same). The
+  awsJson protocol would also let a service name the error only in ``X-Amzn-Errortype``; a
+  backend doing so fails here, as it does ``error-contract``. A 5xx being documented does not make it welcome: schemathesis'
   ``not_a_server_error`` still fails it; ``status_code_conformance`` fails a status AWS never
   sends.
 - The request and response media type is ``application/x-amz-json-1.1`` (or ``1.0``), as the

@@ -53,7 +53,8 @@ CHECKS: dict[str, BridgeCheck] = {
         BridgeCheck(
             "content_type_conformance", "aws-docs",
             "a response with a documented body carries the protocol's media type "
-            "(application/x-amz-json-1.1 for SageMaker), as the AWS JSON protocol specifies",
+            "(application/x-amz-json-1.1 for SageMaker), as the AWS JSON protocol specifies "
+            "(smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html)",
         ),
         BridgeCheck(
             "response_schema_conformance", "model",
