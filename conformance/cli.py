@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("conformance.commands.run", "run the conformance suite against a backend and write a report"),
     "selftest": ("conformance.commands.selftest", "run the suite against the fault-injection proxy, once per defect, and print the kill ratio"),
     "openapi": ("conformance.commands.openapi", "export the OpenAPI 3 document of the operations (for schemathesis)"),
+    "record-fixtures": ("conformance.commands.record_fixtures", "re-record the shipped cassettes (--backend aws) against the embedded moto server"),
 }
 
 
