@@ -1,0 +1,107 @@
+"""``conformance record-fixtures``: (re)record the shipped cassettes against moto's server.
+
+One command for the whole suite: it starts moto's server on a free loopback port, runs the suite
+as ``--backend aws --record-mode rewrite`` through it with throwaway credentials, and labels every
+cassette it writes ``recorded_against: moto-server``. Replaying them (``conformance run --backend
+aws``) then needs neither a server nor a network. Recording against the real API is
+``conformance run --backend aws --record-mode once`` with an account configured (README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import UsageError
+
+#: Throwaway credentials for moto's server; the real ones, if any, are never read.
+_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "CONFORMANCE_RECORDED_AGAINST": "moto-server",
+}
+_CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cassette-dir", default="cassettes", metavar="DIR",
+                        help="where the cassettes go (default cassettes/)")
+    parser.add_argument("--output", default="reports/recording", metavar="DIR",
+                        help="where the recording run's report goes (default reports/recording)")
+    parser.add_argument("--prune", action="store_true",
+                        help="delete cassettes of tests that no longer exist (full runs only)")
+    parser.add_argument("-n", "--workers", default=None, help="pytest-xdist workers")
+    parser.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                        help="after --, extra arguments for pytest (e.g. -- -k founding)")
+
+
+@contextlib.contextmanager
+def _environment() -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in (*_ENV, *_CLEARED)}
+    os.environ.update(_ENV)
+    for key in _CLEARED:
+        os.environ.pop(key, None)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def main(args: argparse.Namespace) -> int:
+    from .. import cassettes
+    from ..backends import moto_server
+    from . import run
+
+    directory = Path(args.cassette_dir)
+    cassettes.validate_dir(directory)
+    extra = [a for a in args.pytest_args if a != "--"]
+    if args.prune and extra:
+        raise UsageError("--prune needs a full run (no extra pytest arguments)")
+    run_args = argparse.Namespace(
+        backend="aws", region=None, record_mode="rewrite", cassette_dir=str(directory),
+        output=args.output, profile="ci", workers=args.workers, quiet=args.quiet,
+        pytest_args=extra, endpoint_url=None,
+    )
+    with moto_server() as url, _environment():
+        run_args.endpoint_url = url
+        code = run.main(run_args)
+    if code == 2:
+        return 2
+    report = json.loads((Path(args.output) / "report.json").read_text(encoding="utf-8"))
+    section = report.get("cassettes") or {}
+    print(f"conformance: recorded {section.get('recorded', 0)} cassettes against moto-server in "
+          f"{directory} ({section.get('used', 0)} tests used one); the verdicts are in {args.output}")
+    if args.prune:
+        nodeids = collect_nodeids(run.SUITE_DIR)
+        for name in cassettes.coverage(directory, nodeids)["orphaned"]:
+            (directory / f"{name}{cassettes.SUFFIX}").unlink()
+            print(f"conformance: pruned {name}{cassettes.SUFFIX}")
+    return 0
+
+
+def collect_nodeids(suite: Path, *extra: str) -> list[str]:
+    """Node ids of the suite's tests as ``--backend aws`` selects them (a subprocess, so the
+    suite's modules are not imported into this process twice)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", str(suite), "-c", str(suite / "pytest.ini"),
+         "--rootdir", str(Path.cwd()), "--backend", "aws", "--collect-only", "-q",
+         "-p", "no:cacheprovider", *extra],
+        capture_output=True, text=True, timeout=600,
+    )
+    if proc.returncode not in (0, 5):
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["(no output)"]
+        raise UsageError(f"collecting the suite failed: {tail[0]}")
+    return [line.strip() for line in proc.stdout.splitlines() if "::" in line and not line.startswith(" ")]
