@@ -15,7 +15,7 @@ import contextlib
 import socket
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import boto3
 from botocore.config import Config
@@ -103,10 +103,21 @@ class Backend:
     options: BackendOptions
     endpoint: str | None = None
     _clients: list[Any] = field(default_factory=list)
+    #: ``aws`` only: rewrites a request before it is sent (the account's role and S3 locations
+    #: when recording on a real account, the recorded ones when replaying; see cassettes).
+    request_transform: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def kind(self) -> str:
         return self.options.kind
+
+    @property
+    def offline(self) -> bool:
+        """Replaying cassettes: nothing is created anywhere, nothing can be called outside them."""
+        return self.kind == "aws" and self.options.record_mode == "none"
+
+    def prepare(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        return self.request_transform(operation, request) if self.request_transform else request
 
     def client(self, *, service: str = SERVICE) -> Any:
         config = Config(
@@ -122,6 +133,10 @@ class Backend:
         if self.kind != "aws" or self.options.record_mode == "none":
             kwargs.update(_DUMMY_CREDENTIALS)
         client = boto3.session.Session().client(service, **kwargs)
+        if self.kind == "aws":
+            from .cassettes import instrument
+
+            instrument(client)
         self._clients.append(client)
         return client
 

@@ -37,6 +37,7 @@ del _name, _kw
 
 _RESULT_KEY = "conformance_result"
 _NOTE_KEY = "conformance_note"
+_CASSETTE_KEY = "conformance_cassette"
 _SETTINGS = pytest.StashKey[dict]()
 
 
@@ -58,6 +59,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "costs a verdict, not the run")
     group.addoption("--max-attempts", default=None, type=int, metavar="N",
                     help="botocore attempts per call, retries included (default 1: no retries)")
+    group.addoption("--mask-account", action="store_true", default=None,
+                    help="--backend aws recording: write account ids in ARNs as 123456789012")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -88,6 +91,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_SETTINGS] = resolved
     if not config.getoption("hypothesis_profile", default=None):
         settings.load_profile("dev")
+    if resolved["backend"] == "aws":
+        from . import cassettes
+
+        try:
+            cassettes.configure(config, resolved)
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(ResultCollector(config), "conformance-results")
 
 
@@ -136,6 +146,26 @@ def conformance_session(conformance_backend: Any) -> Iterator[Any]:
         yield session
     finally:
         session.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def conformance_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """``--backend aws``: each conformance test runs inside its own cassette (replayed, or
+    recorded with ``--record-mode``); without one in replay, the test is skipped naming the
+    record command. Elsewhere: nothing."""
+    from . import cassettes
+
+    manager = cassettes.manager(request.config)
+    if manager is None or not (request.node.get_closest_marker("conformance")
+                               or "conformance_session" in request.fixturenames):
+        yield None
+        return
+    manager.session = request.getfixturevalue("conformance_session")
+    name = cassettes.cassette_name(request.node.nodeid)
+    with manager.use(name, scope=name, user_config=request.getfixturevalue("vcr_config"),
+                     record=lambda entry: request.node.user_properties.append((_CASSETTE_KEY, entry))
+                     ) as cassette:
+        yield cassette
 
 
 @pytest.fixture
@@ -249,6 +279,7 @@ class ResultCollector:
         self.started_at = datetime.now(timezone.utc)
         self.t0 = time.perf_counter()
         self.written: tuple[dict[str, int], list[Path]] | None = None
+        self.cassettes: list[dict[str, Any]] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
@@ -256,6 +287,8 @@ class ResultCollector:
                 self.book.add(value)
             elif key == _NOTE_KEY:
                 self.book.note(value)
+            elif key == _CASSETTE_KEY:
+                self.cassettes.append(value)
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):  # pytest-xdist worker: the controller writes
@@ -270,8 +303,13 @@ class ResultCollector:
             "endpoint": resolved["endpoint_url"],
             "record_mode": resolved["record_mode"] if resolved["backend"] == "aws" else None,
         }
+        extra = None
+        if resolved["backend"] == "aws":
+            from . import cassettes
+
+            extra = {"cassettes": cassettes.report_section(self.config, self.cassettes)}
         data = report_mod.build(self.book, backend=backend, started_at=self.started_at,
-                                duration_s=time.perf_counter() - self.t0)
+                                duration_s=time.perf_counter() - self.t0, extra=extra)
         self.written = (data["summary"], report_mod.write(data, Path(resolved["report_dir"])))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:

@@ -7,10 +7,12 @@ cleans up what it created, also after a failure or Ctrl-C.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
 import os
 import secrets
-from typing import Any
+from typing import Any, Iterator
 
 from .backends import Backend
 from .errors import CheckFailure
@@ -22,13 +24,16 @@ MAX_CLEANUP_PAGES = 50
 
 
 def run_prefix(kind: str) -> str:
-    """``cf-<random>`` per run; stable for the cassette backend so replays match recordings.
+    """``cf-<random>`` per run; stable ``cf-rec`` for the cassette backend so replays match recordings.
 
     pytest-xdist workers get their worker id in the prefix so they never see each other's jobs.
     """
+    if kind == "aws":
+        # Names are scoped per test there (RunSession.name_scope), so they are unique across
+        # workers too, and a worker id in them would stop recordings from replaying.
+        return "cf-rec"
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    token = "rec" if kind == "aws" else secrets.token_hex(3)
-    return f"cf-{token}{worker.replace('gw', 'w')}"
+    return f"cf-{secrets.token_hex(3)}{worker.replace('gw', 'w')}"
 
 
 class RunSession:
@@ -37,17 +42,42 @@ class RunSession:
         self.prefix = prefix or run_prefix(backend.kind)
         self.caller = Caller(backend.client())
         self._counter = itertools.count(1)
+        self._scope = ""
         self.created: list[str] = []
 
     def new_name(self, hint: str = "") -> str:
         hint = "".join(ch for ch in hint if ch.isalnum())[:12]
-        return f"{self.prefix}-{hint + '-' if hint else ''}{next(self._counter)}"
+        scope = f"{self._scope}-" if self._scope else ""
+        return f"{self.prefix}-{scope}{hint + '-' if hint else ''}{next(self._counter)}"
+
+    @contextlib.contextmanager
+    def name_scope(self, key: str) -> Iterator[None]:
+        """Names made inside are ``<prefix>-<digest of key>-[hint-]<n>`` with a counter of their
+        own, so the names one test makes do not depend on which tests ran before it (cassettes
+        replay by name). Distinct keys keep names unique within the run. On exit, the jobs made
+        inside are deleted (on a real account a test cleans up after itself, in its cassette)."""
+        saved = (self._scope, self._counter, len(self.created))
+        self._scope = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
+        self._counter = itertools.count(1)
+        try:
+            yield
+        finally:
+            made = self.created[saved[2]:]
+            self._scope, self._counter = saved[0], saved[1]
+            if made:
+                self.cleanup(only=made)
 
     def owns(self, name: str) -> bool:
         return name.startswith(self.prefix + "-")
 
     def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
-        return self.caller.call(operation, request)
+        return self.caller.call(operation, self.prepare(operation, request or {}))
+
+    def prepare(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        """The request as the backend will get it (``--backend aws`` puts the account's role and
+        S3 locations into Create requests); a new dict, the caller's is not changed."""
+        prepare = getattr(self.backend, "prepare", None)
+        return prepare(operation, request) if prepare else request
 
     def create_job(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
         """Create a job from ``request`` under a fresh name of this run.
@@ -57,7 +87,7 @@ class RunSession:
         """
         from .checks import get
 
-        sent = {**request, "CompilationJobName": self.new_name(hint)}
+        sent = self.prepare("CreateCompilationJob", {**request, "CompilationJobName": self.new_name(hint)})
         exchange = self.call("CreateCompilationJob", sent)
         if exchange.ok:
             self.created.append(sent["CompilationJobName"])
@@ -65,11 +95,17 @@ class RunSession:
         get("accepted")(exchange)
         return sent, exchange
 
-    def cleanup(self) -> list[str]:
-        """Delete this run's jobs, and nothing else. Returns what could not be deleted."""
-        names: set[str] = set(self.created)
+    def cleanup(self, only: list[str] | None = None) -> list[str]:
+        """Delete this run's jobs, and nothing else. Returns what could not be deleted.
+
+        ``only``: delete just these (no listing). A replay of cassettes created nothing, and a
+        listing outside every test's cassette could not be answered: nothing to do there."""
+        if only is None and getattr(self.backend, "offline", False):
+            self.created.clear()
+            return []
+        names: set[str] = set(self.created if only is None else only)
         token: str | None = None
-        for _ in range(MAX_CLEANUP_PAGES):
+        for _ in range(0 if only is not None else MAX_CLEANUP_PAGES):
             request: dict[str, Any] = {"NameContains": self.prefix, "MaxResults": 100}
             if token:
                 request["NextToken"] = token
@@ -91,6 +127,8 @@ class RunSession:
             exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})
             if not exchange.ok and exchange.error_code not in ("ResourceNotFound", "ValidationException"):
                 left.append(name)
+            elif name in self.created:
+                self.created.remove(name)
         return left
 
 
