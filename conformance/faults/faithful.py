@@ -62,7 +62,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .proxy import Response
@@ -97,13 +98,18 @@ _MAX_TOKENS = 10_000
 class Lifecycle:
     """Simulated job lifecycle: STARTING for ``starting_s``, INPROGRESS for ``inprogress_s``,
     then COMPLETED (FAILED when the name contains ``fail_if_name_contains``); after a Stop,
-    STOPPING for ``stopping_s``, then STOPPED."""
+    STOPPING for ``stopping_s``, then STOPPED.
+
+    ``clock`` (epoch seconds) drives the simulation; tests pass a manual clock to step
+    through the statuses without sleeping. Reported timestamps stay anchored on the
+    upstream's CreationTime."""
 
     starting_s: float = 0.3
     inprogress_s: float = 0.6
     stopping_s: float = 0.3
     fail_if_name_contains: str | None = None
     failure_reason: str = "ClientError: InputConfiguration: Unable to load the model: the artifact is not a valid archive."
+    clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -194,9 +200,12 @@ class Faithful:
 
     # --- job state ---------------------------------------------------------------------
 
+    def now(self) -> float:
+        return self.lifecycle.clock() if self.lifecycle is not None else time.time()
+
     def job_view(self, body: dict, now: float | None = None) -> JobView:
         """The view of a job from an upstream Describe body or List summary."""
-        now = time.time() if now is None else now
+        now = self.now() if now is None else now
         name = body.get("CompilationJobName")
         creation = _num(body.get("CreationTime"))
         with self._lock:
@@ -205,7 +214,7 @@ class Faithful:
             return job.view(self.lifecycle, creation if creation is not None else round(job.created, 3), now)
         status = body.get("CompilationJobStatus")
         status = status if isinstance(status, str) else "COMPLETED"
-        creation = creation if creation is not None else round(now, 3)
+        creation = creation if creation is not None else round(time.time(), 3)
         start = _num(body.get("CompilationStartTime"))
         end = _num(body.get("CompilationEndTime"))
         start = max(start, creation) if start is not None else None
@@ -292,7 +301,7 @@ class Faithful:
             lc = self.lifecycle
             fails = bool(lc and lc.fail_if_name_contains and lc.fail_if_name_contains in name)
             with self._lock:
-                self._jobs[name] = _Job(name, time.time(), fails)
+                self._jobs[name] = _Job(name, self.now(), fails)
         return r
 
     def _DescribeCompilationJob(self, ex: "Exchange") -> Response:
@@ -310,7 +319,7 @@ class Faithful:
         data = r.json()
         if not isinstance(data, dict):
             return r
-        now = time.time()
+        now = self.now()
         view = self.job_view(data, now)
         if view.status in TERMINAL:
             return Response.error(
@@ -386,7 +395,7 @@ class Faithful:
             token, pages = data.get("NextToken"), pages + 1
             if not token or pages >= 1000:
                 break
-        now = time.time()
+        now = self.now()
         items = [self.rewrite_summary(s, now) for s in summaries.values()]
         items = [s for s in items if _matches(s, p)]
         sort_by = p.get("SortBy") or "CreationTime"

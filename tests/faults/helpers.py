@@ -74,7 +74,7 @@ class Api:
     _raw: Any = None
 
     @classmethod
-    def connect(cls, session: boto3.session.Session, url: str, read_timeout: float = 1.5) -> "Api":
+    def connect(cls, session: boto3.session.Session, url: str, read_timeout: float = 5.0) -> "Api":
         client = session.client(
             "sagemaker",
             endpoint_url=url,
@@ -106,7 +106,7 @@ class Api:
         if raw is None:
             reply = Reply(None, {}, b"", error)
         else:
-            reply = Reply(raw["status_code"], dict(raw["headers"]), raw["body"], error, parsed)
+            reply = Reply(raw["status_code"], {k.lower(): v for k, v in raw["headers"].items()}, raw["body"], error, parsed)
         self.log.append((operation, params, reply))
         return reply
 

@@ -23,11 +23,11 @@ QUICK = Lifecycle(starting_s=0.25, inprogress_s=0.25, stopping_s=0.15)
 PROBES: dict[str, tuple] = {}
 
 
-def probe(*names: str, lifecycle: Lifecycle | None = None):
+def probe(*names: str, lifecycle: Lifecycle | None = None, read_timeout: float = 5.0):
     def wrap(fn):
         for n in names:
             assert n not in PROBES, n
-            PROBES[n] = (fn, lifecycle)
+            PROBES[n] = (fn, lifecycle, read_timeout)
         return fn
 
     return wrap
@@ -342,7 +342,7 @@ def always_answers(api, name):
     return api.describe(name).status == 200
 
 
-@probe("hang")
+@probe("hang", read_timeout=1.0)
 def answers_in_time(api, name):
     _created(api, name)
     return api.describe(name).status == 200
@@ -364,8 +364,8 @@ def test_catalogue_is_complete_and_well_formed():
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
 def test_defect_breaks_exactly_its_property(defect, open_proxy):
-    fn, lifecycle = PROBES[defect]
-    faithful_api, _ = open_proxy(lifecycle=lifecycle)
+    fn, lifecycle, read_timeout = PROBES[defect]
+    faithful_api, _ = open_proxy(lifecycle=lifecycle, read_timeout=read_timeout)
     assert fn(faithful_api, unique(defect)) is True, faithful_api.log
-    defective_api, _ = open_proxy(defects=[defect], lifecycle=lifecycle)
+    defective_api, _ = open_proxy(defects=[defect], lifecycle=lifecycle, read_timeout=read_timeout)
     assert fn(defective_api, unique(defect)) is False, defective_api.log
