@@ -82,18 +82,17 @@ def check_reachable(url: str, timeout: float = 3.0) -> None:
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
-    """Start moto's ThreadedMotoServer on a free loopback port; yield its URL; stop it."""
-    from moto.server import ThreadedMotoServer
+    """Start moto's ThreadedMotoServer on a free loopback port; yield its URL; stop it.
 
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        check_reachable(url, timeout=10)
+    werkzeug's per-request access log is silenced: it would drown the run's own output.
+    """
+    import logging
+
+    from .faults.upstream import moto_server as _moto_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with _moto_server() as url:
         yield url
-    finally:
-        server.stop()
 
 
 @dataclass

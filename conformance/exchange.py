@@ -97,6 +97,10 @@ def _default(value: Any) -> Any:
     return repr(value)
 
 
+#: Consecutive read timeouts of one operation after which the caller stops sending it.
+TRIP = 2
+
+
 class Caller:
     """Sends requests through a botocore client and records each :class:`Exchange`.
 
@@ -109,6 +113,10 @@ class Caller:
         self.keep_history = keep_history
         self.history: list[Exchange] = []
         self._local = threading.local()
+        #: Consecutive read timeouts per operation. After TRIP of them the operation is no
+        #: longer sent (a hanging backend would cost read_timeout per Hypothesis example);
+        #: each such exchange says so in its transport_error.
+        self._timeouts: dict[str, int] = {}
         service = client.meta.service_model.service_id.hyphenize()
         client.meta.events.register(f"before-parse.{service}", self._capture)
 
@@ -117,6 +125,12 @@ class Caller:
 
     def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
         request = dict(request or {})
+        if self._timeouts.get(operation, 0) >= TRIP:
+            exchange = Exchange(operation, request, None, transport_error=(
+                f"not sent: the last {TRIP} {operation} calls timed out, the backend hangs"))
+            if self.keep_history:
+                self.history.append(exchange)
+            return exchange
         self._local.response = None
         method = getattr(self.client, xform_name(operation))
         parsed: dict[str, Any] | None = None
@@ -128,7 +142,10 @@ class Caller:
         except ClientError as exc:
             parsed = exc.response
             error_code = exc.response.get("Error", {}).get("Code") or None
-        except (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError) as exc:
+        except ReadTimeoutError as exc:
+            transport_error = f"{type(exc).__name__}: {exc}"
+            self._timeouts[operation] = self._timeouts.get(operation, 0) + 1
+        except (EndpointConnectionError, ConnectionClosedError) as exc:
             transport_error = f"{type(exc).__name__}: {exc}"
         except BotoCoreError as exc:
             # e.g. ResponseParserError on a body that is not JSON: the raw response was seen.
@@ -138,6 +155,8 @@ class Caller:
         duration = time.perf_counter() - started
         raw = self._local.response
         self._local.response = None
+        if raw is not None:
+            self._timeouts.pop(operation, None)
         if raw is None:
             exchange = Exchange(
                 operation, request, None, transport_error=transport_error, duration_s=duration

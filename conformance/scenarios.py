@@ -62,6 +62,10 @@ def valid_exchange(
         return session.call(op, request), CheckContext()
     create = data.draw(create_requests(), label="CreateCompilationJob request (setup)")
     sent, _ = session.create_job(create)
+    if op == "DeleteCompilationJob":
+        # aws-docs (DeleteCompilationJob): only a COMPLETED, FAILED or STOPPED job can be
+        # deleted; a STARTING or INPROGRESS one must be stopped and reach STOPPED first.
+        session.wait_terminal(sent["CompilationJobName"])
     exchange = session.call(op, {"CompilationJobName": sent["CompilationJobName"]})
     if op == "DeleteCompilationJob" and exchange.ok:
         session.created.remove(sent["CompilationJobName"])

@@ -44,6 +44,8 @@ class RunSession:
         self._counter = itertools.count(1)
         self._scope = ""
         self.created: list[str] = []
+        #: Seconds a scenario may wait for a job to reach a status (real jobs take minutes).
+        self.poll_budget: float = 60.0
 
     def new_name(self, hint: str = "") -> str:
         hint = "".join(ch for ch in hint if ch.isalnum())[:12]
@@ -94,6 +96,23 @@ class RunSession:
         get("no-server-error")(exchange)
         get("accepted")(exchange)
         return sent, exchange
+
+    TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED"})
+
+    def wait_terminal(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> str | None:
+        """Poll Describe until the job is COMPLETED, FAILED or STOPPED; bounded by
+        ``budget_s`` (default ``self.poll_budget``). Returns the last status seen."""
+        import time
+
+        deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
+        status = None
+        while True:
+            exchange = self.call("DescribeCompilationJob", {"CompilationJobName": name})
+            if exchange.ok and isinstance(exchange.parsed, dict):
+                status = exchange.parsed.get("CompilationJobStatus")
+            if status in self.TERMINAL or time.monotonic() >= deadline or exchange.status is None:
+                return status
+            time.sleep(interval_s)
 
     def cleanup(self, only: list[str] | None = None) -> list[str]:
         """Delete this run's jobs, and nothing else. Returns what could not be deleted.

@@ -82,7 +82,8 @@ def killers(faithful: Outcome, defective: Outcome) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..faults import DEFECTS, describe, moto_server
+    from ..backends import moto_server
+    from ..faults import DEFECTS, describe
 
     if args.list:
         print(describe())

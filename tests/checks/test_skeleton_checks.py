@@ -225,3 +225,22 @@ def test_roundtrip_passes_on_moto_and_ignores_max_wait(moto_session):
     sent, _ = moto_session.create_job(request)
     exchange = moto_session.call("DescribeCompilationJob", {"CompilationJobName": sent["CompilationJobName"]})
     assert_passes("roundtrip", exchange, CheckContext(sent=sent))
+
+
+def test_hanging_operation_is_not_sent_after_two_timeouts(faulty):
+    from botocore.exceptions import ReadTimeoutError
+
+    calls = []
+
+    def hang(**_):
+        calls.append(1)
+        raise ReadTimeoutError(endpoint_url="http://127.0.0.1:1")
+
+    faulty.session.caller.client.meta.events.register_first("before-send.sagemaker.DescribeCompilationJob", hang)
+    results = [faulty.session.call("DescribeCompilationJob", {"CompilationJobName": "cf-x-1"}) for _ in range(4)]
+    assert len(calls) == 2
+    assert all(r.status is None for r in results)
+    assert "not sent: the last 2 DescribeCompilationJob calls timed out" in results[-1].transport_error
+    assert_fails("no-server-error", results[-1], needle="backend hangs")
+    # Other operations are still sent.
+    assert faulty.session.call("ListCompilationJobs", {"NameContains": "cf-x"}).ok
