@@ -19,6 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "selftest": ("conformance.commands.selftest", "run the suite against the fault-injection proxy, once per defect, and print the kill ratio"),
     "openapi": ("conformance.commands.openapi", "export the OpenAPI 3 document of the operations (for schemathesis)"),
     "record-fixtures": ("conformance.commands.record_fixtures", "re-record the shipped cassettes (--backend aws) against the embedded moto server"),
+    "compare": ("conformance.commands.compare", "matrix of result ids across reports (backends, versions), disagreements first"),
+    "gate": ("conformance.commands.gate", "fail (exit 1) when a result that passed in a baseline report no longer does"),
+    "diff-model": ("conformance.commands.diff_model", "changes between two botocore service models, per operation"),
 }
 
 
