@@ -31,8 +31,8 @@ _CLEARED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cassette-dir", default="cassettes", metavar="DIR",
                         help="where the cassettes go (default cassettes/)")
-    parser.add_argument("--output", default="reports/recording", metavar="DIR",
-                        help="where the recording run's report goes (default reports/recording)")
+    parser.add_argument("--output", default="reports/latest/recording", metavar="DIR",
+                        help="where the recording run's report goes (default reports/latest/recording)")
     parser.add_argument("--prune", action="store_true",
                         help="delete cassettes of tests that no longer exist (full runs only)")
     parser.add_argument("-n", "--workers", default=None, help="pytest-xdist workers")
