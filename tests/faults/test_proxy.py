@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
@@ -458,3 +462,38 @@ def test_role_constant_is_model_valid():
     from conformance.faults.validation import validate_input
 
     assert validate_input("CreateCompilationJob", create_request("x", RoleArn=ROLE)) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts file descriptors through /proc")
+def test_no_leaked_sockets(upstream):
+    def fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = fds()
+    for _ in range(3):
+        with FaultProxy(upstream, defects=["error_body_no_type"]) as proxy:
+            for i in range(10):
+                status, _, _ = _raw(proxy.url, "DescribeCompilationJob", json.dumps({"CompilationJobName": f"none-{i}"}).encode())
+                assert status == 400
+            idle = socket.create_connection(("127.0.0.1", _port(proxy.url)))
+        idle.close()
+    time.sleep(0.1)
+    assert fds() <= before
+
+
+def test_command_line_lists_and_serves():
+    listed = subprocess.run([sys.executable, "-m", "conformance.faults", "--list"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and len(listed.stdout.splitlines()) == len(DEFECTS)
+    served = subprocess.Popen(
+        [sys.executable, "-m", "conformance.faults", "--defect", "enum_misspelled", "--lifecycle", "0.1,0.1"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        url = served.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        status, _, body = _raw(url, "ListCompilationJobs", b"{}", timeout=30)
+        assert status == 200 and "CompilationJobSummaries" in json.loads(body)
+    finally:
+        served.send_signal(signal.SIGTERM)
+        assert served.wait(timeout=20) == 0
+        served.stdout.close()
