@@ -488,24 +488,23 @@ class NextTokenNeverEnds(Defect):
         token = ex.params.get("NextToken") if isinstance(ex.params, dict) else None
         with state.lock:
             loops = state.setdefault("loops", {})
-            if isinstance(token, str) and token in loops:
-                original = loops[token]
-                ex.params = {k: v for k, v in ex.params.items() if k != "NextToken"}
-                if original is not None:
-                    ex.params["NextToken"] = original
-                state["replayed"] = token
-            else:
-                state["replayed"] = None
+            if not (isinstance(token, str) and token in loops):
+                return
+            original = loops[token]
+        ex.params = {k: v for k, v in ex.params.items() if k != "NextToken"}
+        if original is not None:
+            ex.params["NextToken"] = original
+        ex.notes[self.name] = token
 
     def response(self, ex, r, state):
         data = _ok_json(r)
         if data is None or data.get("NextToken"):
             return
-        token = ex.params.get("NextToken") if isinstance(ex.params, dict) else None
-        with state.lock:
-            loops = state.setdefault("loops", {})
-            replayed = state.get("replayed")
-            if replayed is None:
+        replayed = ex.notes.get(self.name)
+        if replayed is None:
+            token = ex.params.get("NextToken") if isinstance(ex.params, dict) else None
+            with state.lock:
+                loops = state.setdefault("loops", {})
                 replayed = f"loop-{len(loops) + 1}"
                 loops[replayed] = token
         data["NextToken"] = replayed
@@ -741,4 +740,5 @@ class Hang(Defect):
 
     def request(self, ex, state):
         # Wait on the proxy's closing event: close() wakes it, so shutdown stays prompt.
-        ex.proxy.closing.wait(self.delay_s)
+        if ex.proxy.closing.wait(self.delay_s):
+            ex.response = RESET

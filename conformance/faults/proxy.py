@@ -177,6 +177,8 @@ class Exchange:
         self.body = body
         self.response: Response | _Special | None = None
         self.flags: set[str] = set()
+        #: per-request scratch space for defects (between on_request and on_response)
+        self.notes: dict[str, Any] = {}
         self.operation: str | None = None
         target = self.header("X-Amz-Target")
         if target and target.startswith(TARGET_PREFIX):
@@ -486,13 +488,18 @@ class _Handler(BaseHTTPRequestHandler):
                 chunks.append(self.rfile.read(size))
                 self.rfile.readline(1024)
         length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY:
+        if length < 0 or length > MAX_BODY:
             return None
         return self.rfile.read(length) if length else b""
 
     def _handle(self) -> None:
         proxy = self.server.proxy
-        body = self._read_body()
+        try:
+            body = self._read_body()
+        except ValueError:
+            self._send(Response.error(400, "BadRequest", "malformed request framing", "proxy"))
+            self.close_connection = True
+            return
         if body is None:
             self._send(Response.error(413, "RequestEntityTooLarge", "request body too large", "proxy"))
             self.close_connection = True
