@@ -319,4 +319,126 @@ def render(diffs: list[OperationDiff]) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-__all__ = ["load", "trim", "reachable", "diff", "render", "Delta", "OperationDiff"]
+# ---------------------------------------------------------------- what a delta means for the suite
+
+
+@dataclass(frozen=True)
+class DeltaCase:
+    """One check ``conformance run --since OLD`` aims at one change.
+
+    ``kind`` says how it is judged (conformance/suite/test_delta.py): ``create-accepted``,
+    ``describe-echoed``, ``list-listed``, ``describe-roundtrip``, ``describe-returned``,
+    ``list-accepted``, ``operation-added``. ``path`` is the member path in the request (or,
+    for ``describe-returned``, the response); ``value`` the new enum value, if any.
+    """
+
+    operation: str
+    check: str
+    kind: str
+    path: MemberPath
+    value: str | None = None
+    required: bool = False
+
+    @property
+    def case(self) -> str:
+        if self.kind == "operation-added":
+            return "added"
+        where = ".".join(self.path) or "<operation>"
+        return f"{where}={self.value}" if self.value is not None else where
+
+    @property
+    def id(self) -> str:
+        return f"{self.operation}/{self.check}/{self.case}"
+
+
+def _has_path(model: dict[str, Any], shape_name: str, path: MemberPath) -> bool:
+    shape = _shape(model, shape_name)
+    for key in path:
+        while shape.get("type") in ("list", "map"):
+            shape = _shape(model, shape["member" if shape["type"] == "list" else "value"]["shape"])
+        if key not in shape.get("members", {}):
+            return False
+        shape = _shape(model, shape["members"][key]["shape"])
+    return True
+
+
+def _required(model: dict[str, Any], shape_name: str, path: MemberPath) -> bool:
+    shape = _shape(model, shape_name)
+    for key in path[:-1]:
+        shape = _shape(model, shape["members"][key]["shape"])
+    return path[-1] in shape.get("required", [])
+
+
+def plan(old: dict[str, Any], new: dict[str, Any], operations: Iterable[str]) -> list[DeltaCase]:
+    """The delta checks for the changes from ``old`` to ``new`` in ``operations``:
+
+    - a new enum value of a Create request member: Create accepts it, Describe echoes it and
+      the List summary shows it (where the summary carries that member);
+    - a new Create request member: Create accepts it and Describe returns what was sent
+      (where AWS keeps it: ``overlays.ROUND_TRIP_PATHS``);
+    - a new Describe response member that no request sets: returned (when required) and
+      well-formed (when present);
+    - a new enum value of a List request member: List accepts it;
+    - a new operation that takes a job name: it answers for a job the run created.
+    """
+    from .overlays import ROUND_TRIP_PATHS, SUMMARY_PATHS
+
+    cases: list[DeltaCase] = []
+    ops = [op for op in operations if op in new["operations"]]
+    by_op = {d.operation: d for d in diff(old, new, [op for op in ops if op in old["operations"]
+                                                     or op in new["operations"]])}
+    describe_out = new["operations"].get("DescribeCompilationJob", {}).get("output", {}).get("shape")
+    create = by_op.get("CreateCompilationJob")
+    covered: set[MemberPath] = set()
+    if create is not None and create.status == "changed":
+        for path, values in sorted(create.request.added_values.items()):
+            for value in sorted(values):
+                cases.append(DeltaCase("CreateCompilationJob", "delta-accepted", "create-accepted", path, value))
+                if describe_out and _has_path(new, describe_out, path):
+                    cases.append(DeltaCase("DescribeCompilationJob", "delta-echoed", "describe-echoed", path, value))
+                    covered.add(path)
+                if path in SUMMARY_PATHS:
+                    cases.append(DeltaCase("ListCompilationJobs", "delta-listed", "list-listed", path, value))
+        for path in sorted(create.request.added_members):
+            cases.append(DeltaCase("CreateCompilationJob", "delta-accepted", "create-accepted", path))
+            if any(kept[: len(path)] == path for kept in ROUND_TRIP_PATHS):
+                cases.append(DeltaCase("DescribeCompilationJob", "delta-roundtrip", "describe-roundtrip", path))
+            covered.add(path)
+    describe = by_op.get("DescribeCompilationJob")
+    if describe is not None and describe.status == "changed" and describe_out:
+        for path in sorted(describe.response.added_members):
+            if path not in covered:
+                cases.append(DeltaCase("DescribeCompilationJob", "delta-returned", "describe-returned", path,
+                                       required=_required(new, describe_out, path)))
+    listing = by_op.get("ListCompilationJobs")
+    if listing is not None and listing.status == "changed":
+        for path, values in sorted(listing.request.added_values.items()):
+            cases += [DeltaCase("ListCompilationJobs", "delta-accepted", "list-accepted", path, v)
+                      for v in sorted(values)]
+    for item in by_op.values():
+        if item.status == "added":
+            shape = new["operations"][item.operation].get("input", {}).get("shape")
+            members = _shape(new, shape).get("members", {}) if shape else {}
+            if "CompilationJobName" in members:
+                cases.append(DeltaCase(item.operation, "delta-operation", "operation-added", ()))
+    return cases
+
+
+def since(path: str | Path, operations: Iterable[str]) -> tuple[list[OperationDiff], list[DeltaCase]]:
+    """``--since OLD``: the diff from OLD to the botocore model in use and its delta checks.
+    UsageError when OLD is unreadable or nothing changed (a delta run that checks nothing
+    would pass silently)."""
+    operations = list(operations)
+    old = load(path)
+    new = load("installed")
+    cases = plan(old, new, operations)
+    if not cases:
+        import botocore
+
+        raise UsageError(f"--since {path}: no change to aim at in {', '.join(operations)} between "
+                         f"that model and botocore {botocore.__version__}")
+    return diff(old, new, [op for op in operations if op in old["operations"] or op in new["operations"]]), cases
+
+
+__all__ = ["load", "trim", "reachable", "diff", "render", "plan", "since", "Delta", "DeltaCase",
+           "OperationDiff"]

@@ -61,6 +61,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="botocore attempts per call, retries included (default 1: no retries)")
     group.addoption("--mask-account", action="store_true", default=None,
                     help="--backend aws recording: write account ids in ARNs as 123456789012")
+    group.addoption("--since", default=None, metavar="SERVICE_JSON",
+                    help="an older botocore service-2.json[.gz]: add checks aimed at what changed "
+                         "since (suite/test_delta.py; not collected without this option)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -89,6 +92,14 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[_SETTINGS] = resolved
+    if config.getoption("since", default=None):
+        from .model import OPERATIONS
+        from .modeldiff import since
+
+        try:  # unreadable, or nothing to aim at: one line, exit 2
+            since(config.getoption("since"), OPERATIONS)
+        except UsageError as exc:
+            raise pytest.UsageError(str(exc)) from None
     if not config.getoption("hypothesis_profile", default=None):
         settings.load_profile("dev")
     if resolved["backend"] == "aws":
@@ -99,6 +110,17 @@ def pytest_configure(config: pytest.Config) -> None:
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(ResultCollector(config), "conformance-results")
+
+
+_DELTA_MODULE = Path(__file__).resolve().parent / "suite" / "test_delta.py"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The suite's delta checks exist only with ``--since``: absent, not skipped, without it."""
+    if collection_path.name == _DELTA_MODULE.name and not config.getoption("since", default=None):
+        if collection_path.resolve() == _DELTA_MODULE:
+            return True
+    return None
 
 
 def _options(resolved: dict[str, Any]):

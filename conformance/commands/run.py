@@ -26,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default="dev", help=f"Hypothesis profile: {', '.join(PROFILES)}")
     parser.add_argument("-n", "--workers", default=None,
                         help="pytest-xdist workers (e.g. 2 or auto); default: no xdist")
+    parser.add_argument("--since", default=None, metavar="SERVICE_JSON",
+                        help="an older botocore service-2.json[.gz]: add checks aimed at the changes since")
     parser.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
                         help="after --, extra arguments for pytest (e.g. -- -k roundtrip)")
@@ -42,7 +44,8 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
         "-p", "no:cacheprovider",
     ]
     for flag, value in (("--endpoint-url", args.endpoint_url), ("--region", args.region),
-                        ("--record-mode", args.record_mode), ("--cassette-dir", args.cassette_dir)):
+                        ("--record-mode", args.record_mode), ("--cassette-dir", args.cassette_dir),
+                        ("--since", getattr(args, "since", None))):
         if value is not None:
             argv += [flag, value]
     if args.workers:
