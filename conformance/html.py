@@ -33,8 +33,10 @@ padding-bottom:4px}h3{font-size:15px;margin:18px 0 6px}
 .badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;margin-right:6px}
 table{border-collapse:collapse;margin:6px 0}th,td{border:1px solid #d0d7de;padding:4px 8px;
 text-align:left;vertical-align:top}th{background:#f6f8fa}
-table.meta th{width:12em}
-table.grid td.cell{text-align:center;font-weight:600;min-width:7.5em;height:2.2em}
+table.meta th{min-width:7em}
+table.grid td.cell{text-align:center;font-weight:600;min-width:4.5em;height:2em}
+.row{display:flex;flex-wrap:wrap;gap:12px 32px;align-items:flex-start}.row h3{margin-top:0}
+.scroll{overflow-x:auto}
 table.grid td.cell a{color:inherit;text-decoration:none;display:block}
 table.grid th.check{writing-mode:horizontal-tb;font-size:12px;max-width:9em}
 details{border:1px solid #d0d7de;border-radius:6px;margin:6px 0;padding:4px 10px}
@@ -122,7 +124,7 @@ def _header(report: dict[str, Any]) -> str:
     title = f"Conformance: {report.get('service', '?')} on {backend.get('kind', '?')}"
     meta = {
         "backend": backend.get("kind"),
-        "endpoint": backend.get("endpoint") or "embedded",
+        "endpoint": backend.get("endpoint") or ("in-process" if backend.get("kind") == "moto" else None),
         "record mode": backend.get("record_mode"),
         "started": report.get("started_at"),
         "duration": f"{report.get('duration_s', 0):.1f} s",
@@ -130,12 +132,13 @@ def _header(report: dict[str, Any]) -> str:
     out = [f"<header><h1>{_e(title)}</h1><p>"
            + "".join(_badge(o, s.get(o, 0)) for o in ("passed", "failed", "error", "skipped"))
            + "</p>",
-           '<table class="meta">' + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>"
-                                            for k, v in meta.items() if v is not None) + "</table>",
-           "<h3>Versions</h3>" + _value(report.get("versions", {}))]
+           '<div class="row"><div><h3>Run</h3><table class="meta">'
+           + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta.items() if v is not None)
+           + "</table></div>",
+           "<div><h3>Versions</h3>" + _value(report.get("versions", {})) + "</div>"]
     if report.get("cassettes"):
-        out.append("<h3>Cassette provenance</h3>" + _value(report["cassettes"]))
-    out.append("</header>")
+        out.append("<div><h3>Cassette provenance</h3>" + _value(report["cassettes"]) + "</div>")
+    out.append("</div></header>")
     return "\n".join(out)
 
 
@@ -162,8 +165,8 @@ def _grid(results: list[dict[str, Any]]) -> str:
             tds.append(f'<td class="cell {_e(worst["outcome"])}" style="{_style(worst["outcome"])}" '
                        f'title="{_e(tip)}"><a href="#{target}">{_e(text)}</a></td>')
         rows.append(f"<tr><th>{_e(op)}</th>{''.join(tds)}</tr>")
-    return (f'<table class="grid"><tr><th>operation \\ check</th>{head}</tr>{"".join(rows)}</table>'
-            + _legend())
+    return (f'<div class="scroll"><table class="grid"><tr><th>operation \\ check</th>{head}</tr>'
+            f'{"".join(rows)}</table></div>' + _legend())
 
 
 def _failure(r: dict[str, Any]) -> str:

@@ -120,10 +120,20 @@ def _cell(text: Any, limit: int = 160) -> str:
     return text.replace("|", "\\|")
 
 
+#: GitHub caps a step summary at 1 MiB; examples are cut well before that.
+_MD_EXAMPLES = 40
+_MD_EXAMPLE_CHARS = 3000
+
+
 def render_markdown(report: dict[str, Any]) -> str:
+    """A Markdown report that fits a GitHub step summary (``>> $GITHUB_STEP_SUMMARY``): an
+    overview per operation, then a table per operation (failures first), fidelity notes, and
+    the minimal failing examples folded in ``<details>``."""
+    from html import escape
+
     s = report["summary"]
     backend = report["backend"]
-    where = backend.get("endpoint") or "embedded"
+    where = backend.get("endpoint") or ("in-process" if backend["kind"] == "moto" else "cassettes")
     lines = [
         f"# Conformance: {report['service']} on `{backend['kind']}` ({where})",
         "",
@@ -133,9 +143,27 @@ def render_markdown(report: dict[str, Any]) -> str:
         "Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v),
         "",
     ]
+    cassettes = report.get("cassettes")
+    if cassettes:
+        sources = "; ".join(
+            f"{src.get('cassettes')} recorded against {src.get('recorded_against')}"
+            + (f" (botocore {src['botocore']})" if src.get("botocore") else "")
+            for src in cassettes.get("sources", []) if isinstance(src, dict))
+        lines += [f"Cassettes: `{cassettes.get('dir')}`, record mode {cassettes.get('record_mode')}, "
+                  f"{cassettes.get('used', 0)} used ({cassettes.get('replayed', 0)} replayed, "
+                  f"{cassettes.get('recorded', 0)} recorded, {cassettes.get('missing', 0)} missing)"
+                  + (f"; {sources}" if sources else "") + ".", ""]
     by_op: dict[str, list[dict[str, Any]]] = {}
     for result in report["results"]:
         by_op.setdefault(result["operation"], []).append(result)
+    if by_op:
+        lines += ["| operation | " + " | ".join(_ICON[o] + " " + o for o in OUTCOMES) + " |",
+                  "|---|" + "---:|" * len(OUTCOMES)]
+        for operation in sorted(by_op):
+            counts = [sum(r["outcome"] == o for r in by_op[operation]) for o in OUTCOMES]
+            lines.append(f"| [{operation}](#{operation.lower()}) | "
+                         + " | ".join(str(c) if c else "" for c in counts) + " |")
+        lines.append("")
     for operation in sorted(by_op):
         lines += [f"## {operation}", "", "| | check | case | basis | message |", "|---|---|---|---|---|"]
         for r in sorted(by_op[operation], key=lambda r: (_RANK[r["outcome"]] * -1, r["id"])):
@@ -146,20 +174,26 @@ def render_markdown(report: dict[str, Any]) -> str:
             )
         lines.append("")
     if report.get("notes"):
-        lines += ["## Fidelity notes", ""]
+        lines += ["## Fidelity notes", "", "Where the backend differs from AWS without breaking the "
+                  "contract; never counted as failures.", ""]
         lines += [f"- **{n['id']}**: {_cell(n['message'], 400)}" for n in report["notes"]]
         lines.append("")
     failing = [r for r in report["results"] if r["outcome"] in ("failed", "error") and r.get("example")]
     if failing:
         lines += ["## Minimal failing examples", ""]
-        for r in failing:
+        for r in failing[:_MD_EXAMPLES]:
+            text = json.dumps(r["example"], indent=2)
+            if len(text) > _MD_EXAMPLE_CHARS:
+                text = text[:_MD_EXAMPLE_CHARS] + f"\n... ({len(text)} characters; see report.json)"
             lines += [
-                f"<details><summary>{r['id']}</summary>",
+                f"<details><summary>{escape(r['id'])}</summary>",
                 "",
                 "```json",
-                json.dumps(r["example"], indent=2)[:4000],
+                text.replace("```", "`\u200b``"),
                 "```",
                 "</details>",
                 "",
             ]
+        if len(failing) > _MD_EXAMPLES:
+            lines += [f"... and {len(failing) - _MD_EXAMPLES} more in report.json / report.html.", ""]
     return "\n".join(lines)
