@@ -1,0 +1,136 @@
+"""The CI gate on small synthetic baseline/current pairs, and the committed moto baseline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conformance import cli
+from conformance.report import SCHEMA_PATH
+
+from .helpers import CREATE, DESCRIBE, LIST, STOP, report, result, write
+
+REPO = Path(__file__).resolve().parents[2]
+BASELINE_DIR = REPO / "reports" / "baseline"
+
+
+@pytest.fixture
+def baseline(tmp_path):
+    return write(tmp_path / "baseline.json", report(
+        result(CREATE), result(DESCRIBE), result(LIST),
+        result(STOP, "failed", "NotImplementedError"),
+    ))
+
+
+def gate(capsys, *argv: str) -> tuple[int, str, str]:
+    code = cli.main(["gate", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_one_regressed_check_fails_and_ends_with_the_accept_command(tmp_path, baseline, capsys):
+    current = write(tmp_path / "current.json", report(
+        result(CREATE), result(DESCRIBE, "failed", "VpcConfig: sent [...], Describe omits it"),
+        result(LIST), result(STOP, "failed", "NotImplementedError"),
+    ))
+    code, out, _ = gate(capsys, "--baseline", baseline, current)
+    assert code == 1
+    assert "REGRESSED" in out and DESCRIBE in out and "VpcConfig" in out
+    assert CREATE not in out  # unchanged results are not listed
+    assert out.rstrip().splitlines()[-1].strip() == f"conformance gate --baseline {baseline} {current} --update"
+
+
+def test_improvement_only_passes_and_prints_it(tmp_path, baseline, capsys):
+    current = write(tmp_path / "current.json", report(
+        result(CREATE), result(DESCRIBE), result(LIST), result(STOP),
+        result("DeleteCompilationJob/accepted/generated", "failed", "new and failing"),
+    ))
+    code, out, _ = gate(capsys, "--baseline", baseline, current)
+    assert code == 0, out
+    assert "Improved (1)" in out and STOP in out
+    assert "New (not in the baseline) (1)" in out  # a new failure is shown, not gated
+    assert out.rstrip().endswith("--update")
+
+
+def test_disappeared_result_fails(tmp_path, baseline, capsys):
+    current = write(tmp_path / "current.json", report(result(CREATE), result(DESCRIBE), result(STOP)))
+    code, out, _ = gate(capsys, "--baseline", baseline, current)
+    assert code == 1
+    assert "DISAPPEARED" in out and LIST in out
+
+
+def test_skipped_counts_as_no_longer_passing(tmp_path, baseline, capsys):
+    current = write(tmp_path / "current.json", report(
+        result(CREATE), result(DESCRIBE, "skipped", "never applied"), result(LIST),
+        result(STOP, "failed")))
+    code, out, _ = gate(capsys, "--baseline", baseline, current)
+    assert code == 1 and DESCRIBE in out
+
+
+def test_identical_passes(baseline, capsys):
+    code, out, _ = gate(capsys, "--baseline", baseline, baseline)
+    assert code == 0 and "the baseline matches" in out
+
+
+def test_update_rewrites_the_baseline_and_then_the_gate_passes(tmp_path, baseline, capsys):
+    current_data = report(result(CREATE), result(DESCRIBE, "failed", "x", duration_s=0.1,
+                                                 example={"request": {}}), result(STOP))
+    current = write(tmp_path / "current.json", current_data)
+    assert gate(capsys, "--baseline", baseline, current)[0] == 1
+    code, out, _ = gate(capsys, "--baseline", baseline, current, "--update")
+    assert code == 0 and "baseline updated" in out
+    written = json.loads(Path(baseline).read_text())
+    assert [r["id"] for r in written["results"]] == [r["id"] for r in current_data["results"]]
+    assert all("duration_s" not in r and "example" not in r for r in written["results"])
+    assert gate(capsys, "--baseline", baseline, current)[0] == 0
+    new = str(tmp_path / "sub" / "new.json")
+    assert gate(capsys, "--baseline", new, current, "--update")[0] == 0
+    assert Path(new).exists()
+
+
+@pytest.mark.parametrize("make,needle", [
+    (lambda d: None, "no such"),
+    (lambda d: write(d / "x.json", "{not json"), "not JSON"),
+    (lambda d: write(d / "x.json", {"hello": 1}), "not a conformance report"),
+    (lambda d: write(d / "x.json", {**report(result(CREATE)), "schema_version": 2}), "schema_version 2"),
+    (lambda d: write(d / "x.json", {**report(result(CREATE)), "summary": {"passed": "one"}}), "not a valid report"),
+    (lambda d: write(d / "x.json", report(result(CREATE, "green"))), "not a valid report"),
+], ids=["missing", "not-json", "not-a-report", "schema-version", "schema-invalid", "bad-outcome"])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, baseline, capsys, make, needle):
+    bad = make(tmp_path) or str(tmp_path / "missing.json")
+    for argv in (["--baseline", baseline, bad], ["--baseline", bad, baseline]):
+        code, out, err = gate(capsys, *argv)
+        assert code == 2
+        assert needle in err and len(err.strip().splitlines()) == 1, err
+        assert "Traceback" not in err
+
+
+def test_missing_baseline_names_the_command_that_creates_it(tmp_path, baseline, capsys):
+    code, _, err = gate(capsys, "--baseline", str(tmp_path / "none.json"), baseline)
+    assert code == 2 and "--update" in err
+
+
+def test_bad_input_from_the_command_line_has_no_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "conformance", "gate", "--baseline",
+                           str(tmp_path / "a.json"), str(tmp_path / "b.json")],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "no such file" in proc.stderr
+
+
+@pytest.mark.parametrize("path", sorted(BASELINE_DIR.glob("*.json")), ids=lambda p: p.name)
+def test_committed_baselines_are_valid_reports(path):
+    data = json.loads(path.read_text())
+    jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text())).validate(data)
+    assert data["backend"]["kind"] == path.stem
+    assert data["results"] and sum(data["summary"].values()) == len(data["results"])
+    assert "cf-" not in json.dumps([r["id"] for r in data["results"]])  # ids carry no run prefix
+
+
+def test_moto_baseline_is_committed():
+    assert (BASELINE_DIR / "moto.json").exists()
