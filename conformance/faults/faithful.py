@@ -26,8 +26,10 @@ layer does about it (basis in brackets, as in DESIGN.md):
   a sentinel Accelerator and strips it again from every Describe and List answer, so the
   job looks as created [model].
 * DescribeCompilationJob: ``FailureReason: ""`` on a COMPLETED job -> dropped (FailureReason
-  only on FAILED) [observed-aws]; JSON ``null`` members (and ``NextToken: null``) -> dropped,
-  AWS never sends null [observed-aws]; ``StoppingCondition.MaxWaitTimeInSeconds`` is echoed ->
+  only on FAILED) [observed-aws]; JSON ``null`` members -> dropped, AWS never sends null
+  [observed-aws] (moto 5.2.1's serializer already omits None members on the wire, so this is
+  defensive; the model objects do hold ``ModelPackageVersionArn``/``VpcConfig`` None);
+  ``StoppingCondition.MaxWaitTimeInSeconds`` is echoed ->
   dropped, AWS describes MaxRuntimeInSeconds only [observed-aws]; ModelArtifacts/ModelDigests
   only on COMPLETED, CompilationEndTime only once the job ended, CompilationStartTime not
   while STARTING [observed-aws].
