@@ -490,8 +490,10 @@ def _on_needs_retry(caught_exception: BaseException | None = None, operation: An
     if not isinstance(inner, CannotOverwriteExistingCassetteException):
         return
     name = getattr(operation, "name", "a request")
+    why = next((line.strip() for line in str(inner).splitlines() if "closest" in line), "")
+    why = why[why.find("(") + 1: why.rfind(")")] if "(" in why else "it holds none"
     pytest.skip(
-        f"cassette {_ACTIVE.cassette} has no recorded {name} matching this request; "
+        f"cassette {_ACTIVE.cassette} has no recorded {name} matching this request ({why}); "
         f"re-record with `{RECORD_FIXTURES_COMMAND}` (moto server) or "
         f"`conformance run --backend aws --record-mode new_episodes` (real AWS)"
     )
@@ -657,6 +659,24 @@ def fixture_cassette_name(baseid: str, argname: str, param_index: int = 0) -> st
     return f"{FIXTURE_DIR}/{stem}.{argname}{suffix}"
 
 
+def without_local_constants() -> bool:
+    """Stop Hypothesis from mixing string and number constants of the project's own source files
+    into its draws (6.1xx "local constants"). That pool depends on which local modules happen to
+    be imported and changes with every edited literal anywhere in the project, so the same
+    derandomized test would draw other requests at replay than at recording. Returns whether
+    there was anything to switch off (older Hypothesis versions have no such pool)."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover
+        return False
+    if not hasattr(providers, "_get_local_constants") or not hasattr(providers, "Constants"):
+        return False
+    empty = providers.Constants()
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    return True
+
+
 class CassettePlugin:
     """pytest hooks of ``--backend aws`` (registered by the conformance plugin)."""
 
@@ -669,6 +689,7 @@ class CassettePlugin:
         from hypothesis import settings
 
         settings.load_profile("ci")
+        without_local_constants()
         self.manager.start()
 
     def pytest_sessionfinish(self, session: Any, exitstatus: int) -> None:
