@@ -58,7 +58,7 @@ DROP_REQUEST_HEADER_PREFIXES = ("amz-sdk-",)
 DROP_RESPONSE_HEADERS = frozenset({"set-cookie", "authorization", "x-amz-security-token"})
 _CREDENTIAL_HEADER = re.compile(r"(credential|secret|token|password|session)", re.I)
 
-_ARN_ACCOUNT = re.compile(r"(arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]*:[a-z0-9-]*:)(\d{12})(?=:)")
+_ARN_ACCOUNT = re.compile(r"^arn:aws[a-zA-Z-]*:[a-zA-Z0-9-]*:[a-z0-9-]*:(\d{12}):")
 #: Settings keys for recording on a real account (``[tool.conformance]`` or ``CONFORMANCE_<KEY>``).
 RESOURCE_KEYS = ("role_arn", "s3_model_uri", "s3_output_location")
 
@@ -188,16 +188,28 @@ MATCH_ON = ("method", "path", "query", "amz_target", "aws_json_body")
 # ---------------------------------------------------------------- scrubbing
 
 
-def mask_accounts(text: str) -> str:
-    """Replace the account id of every ARN with :data:`MASKED_ACCOUNT`."""
-    return _ARN_ACCOUNT.sub(lambda m: m.group(1) + MASKED_ACCOUNT, text)
+def mask_accounts(text: str, accounts: tuple[str, ...]) -> str:
+    """Replace the recording account's id with :data:`MASKED_ACCOUNT` wherever it stands (ARNs,
+    default bucket names such as ``sagemaker-us-east-1-<account>``).
+
+    Only the account's own id: account ids the suite generated into requests (a KMS key ARN of
+    some account) stay as they are, so a replay sends the same requests it recorded and a round
+    trip compares like with like."""
+    for account in accounts:
+        text = re.sub(rf"(?<!\d){account}(?!\d)", MASKED_ACCOUNT, text)
+    return text
+
+
+def account_of(arn: str | None) -> str | None:
+    found = _ARN_ACCOUNT.match(arn or "")
+    return found.group(1) if found else None
 
 
 def _text(value: Any) -> Any:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
-def scrub_request(request: Any, *, mask_account: bool = False) -> Any:
+def scrub_request(request: Any, *, accounts: tuple[str, ...] = ()) -> Any:
     """Drop credential and signing headers; header values become text (no ``!!binary`` blobs
     that hide what a cassette holds). vcrpy hands a copy."""
     for name in list(request.headers):
@@ -206,12 +218,14 @@ def scrub_request(request: Any, *, mask_account: bool = False) -> Any:
             del request.headers[name]
         else:
             request.headers[name] = _text(request.headers[name])
-    if mask_account and request.body:
-        request.body = mask_accounts(_text(request.body)).encode("utf-8")
+    if accounts and request.body:
+        request.body = mask_accounts(_text(request.body), accounts).encode("utf-8")
+    if accounts:
+        request.uri = mask_accounts(request.uri, accounts)
     return request
 
 
-def scrub_response(response: dict[str, Any], *, mask_account: bool = False) -> dict[str, Any]:
+def scrub_response(response: dict[str, Any], *, accounts: tuple[str, ...] = ()) -> dict[str, Any]:
     """Drop credential-looking headers; mask account ids in the body when asked. A copy."""
     response = copy.deepcopy(response)
     headers = response.get("headers") or {}
@@ -219,9 +233,9 @@ def scrub_response(response: dict[str, Any], *, mask_account: bool = False) -> d
         if name.lower() in DROP_RESPONSE_HEADERS or _CREDENTIAL_HEADER.search(name):
             del headers[name]
     body = response.get("body") or {}
-    if mask_account and body.get("string"):
+    if accounts and body.get("string"):
         raw = body["string"]
-        masked = mask_accounts(_text(raw))
+        masked = mask_accounts(_text(raw), accounts)
         body["string"] = masked.encode("utf-8") if isinstance(raw, bytes) else masked
         for name in list(headers):
             if name.lower() == "content-length":
@@ -243,6 +257,14 @@ class RecordingConfig:
     recorded_against: str
     mask_account: bool = False
     resources: dict[str, str] | None = None
+
+    @property
+    def masked_accounts(self) -> tuple[str, ...]:
+        """The recording account (that of ``role_arn``) when ``--mask-account`` is on."""
+        if not (self.mask_account and self.resources and not self.replaying):
+            return ()
+        account = account_of(self.resources.get("role_arn"))
+        return (account,) if account and account != MASKED_ACCOUNT else ()
 
     @property
     def replaying(self) -> bool:
@@ -533,19 +555,19 @@ class CassetteManager:
         return self._vcr
 
     def _kwargs(self, user: dict[str, Any] | None = None) -> dict[str, Any]:
-        mask = self.config.mask_account
+        mask = self.config.masked_accounts
         user = dict(user or {})
         user.pop("record_mode", None)  # one precedence: --record-mode > pyproject > environment
         mode = self.config.record_mode
 
         def before_request(request: Any) -> Any:
-            return scrub_request(request, mask_account=mask)
+            return scrub_request(request, accounts=mask)
 
         def before_response(response: dict[str, Any]) -> dict[str, Any]:
-            return scrub_response(response, mask_account=mask)
+            return scrub_response(response, accounts=mask)
 
         def before_save(request: Any, response: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-            return scrub_request(request, mask_account=mask), scrub_response(response, mask_account=mask)
+            return scrub_request(request, accounts=mask), scrub_response(response, accounts=mask)
 
         kwargs = dict(user)
         kwargs.update(
@@ -584,12 +606,11 @@ class CassetteManager:
             "suite": __version__,
             "region": self.config.region,
             "record_mode": self.config.record_mode,
-            "account_masked": self.config.mask_account,
+            "account_masked": bool(self.config.masked_accounts),
         }
         if self.config.resources:
             resources = dict(self.config.resources)
-            if self.config.mask_account:
-                resources = {k: mask_accounts(v) for k, v in resources.items()}
+            resources = {k: mask_accounts(v, self.config.masked_accounts) for k, v in resources.items()}
             entry["resources"] = resources
         return entry
 

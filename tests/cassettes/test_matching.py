@@ -72,16 +72,22 @@ def test_scrub_drops_credentials_and_signing_headers():
 
 
 def test_scrub_response_and_account_masking_are_consistent():
+    account = ("987654321098",)
     arn = "arn:aws:sagemaker:eu-west-1:987654321098:compilation-job/cf-rec-1"
     response = {"status": {"code": 200}, "headers": {"Set-Cookie": ["s=1"], "Content-Length": ["10"]},
-                "body": {"string": json.dumps({"CompilationJobArn": arn}).encode()}}
-    masked = cassettes.scrub_response(response, mask_account=True)
+                "body": {"string": json.dumps({"CompilationJobArn": arn, "Out": "s3://sagemaker-eu-west-1-987654321098/o",
+                                               "KmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/k"}).encode()}}
+    masked = cassettes.scrub_response(response, accounts=account)
+    body = masked["body"]["string"]
     assert "Set-Cookie" not in masked["headers"]
-    assert b"987654321098" not in masked["body"]["string"] and b"123456789012" in masked["body"]["string"]
-    assert masked["headers"]["Content-Length"] == [str(len(masked["body"]["string"]))]
-    assert response["body"]["string"].count(b"987654321098") == 1  # the caller's copy is untouched
-    req = cassettes.scrub_request(request({"RoleArn": "arn:aws:iam::987654321098:role/R"}), mask_account=True)
+    assert b"987654321098" not in body and body.count(b"123456789012") == 2
+    assert b"111122223333" in body  # another account's id (generated into a request) is kept
+    assert masked["headers"]["Content-Length"] == [str(len(body))]
+    assert response["body"]["string"].count(b"987654321098") == 2  # the caller's copy is untouched
+    req = cassettes.scrub_request(request({"RoleArn": "arn:aws:iam::987654321098:role/R"}), accounts=account)
     assert b"arn:aws:iam::123456789012:role/R" in req.body
+    assert cassettes.account_of("arn:aws:iam::987654321098:role/R") == "987654321098"
+    assert cassettes.account_of("not an arn") is None
 
 
 def test_cassette_names_follow_pytest_recording_and_ignore_the_rootdir():
