@@ -184,7 +184,11 @@ def conformance_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
         return
     manager.session = request.getfixturevalue("conformance_session")
     name = cassettes.cassette_name(request.node.nodeid)
-    with manager.use(name, scope=name, user_config=request.getfixturevalue("vcr_config"),
+    try:  # pytest-recording's shareable vcrpy configuration, when that plugin is active
+        user_config = request.getfixturevalue("vcr_config")
+    except pytest.FixtureLookupError:
+        user_config = {}
+    with manager.use(name, scope=name, user_config=user_config,
                      record=lambda entry: request.node.user_properties.append((_CASSETTE_KEY, entry))
                      ) as cassette:
         yield cassette

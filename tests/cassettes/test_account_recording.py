@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
 from conformance import cassettes
@@ -34,6 +35,7 @@ def run(tmp_path, name: str, *args: str, env: dict[str, str]) -> dict:
     return json.loads((tmp_path / name / "report.json").read_text())
 
 
+@pytest.mark.slow
 def test_account_recording_is_masked_uses_the_configured_resources_and_replays(tmp_path):
     env = {**clean_env(tmp_path), **CONFIG, "AWS_ACCESS_KEY_ID": ACCOUNT, "AWS_SECRET_ACCESS_KEY": "testing",
            "CONFORMANCE_RECORDED_AGAINST": "aws"}

@@ -48,6 +48,7 @@ def recorded(tmp_path_factory) -> tuple[Path, dict]:
     return work / "cassettes", json.loads((work / "live" / "report.json").read_text())
 
 
+@pytest.mark.slow
 def test_replay_offline_gives_the_recorded_verdicts(recorded, tmp_path):
     directory, live = recorded
     # moto's server is stopped (record-fixtures stops it); pytest-recording blocks the network.
@@ -118,6 +119,7 @@ def test_corrupt_cassette_exits_2_with_one_line(tmp_path):
     assert "Traceback" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_the_shipped_cassettes_replay_without_credentials(tmp_path):
     """A fresh clone: no credentials, no server, no network; replay and report."""
     proc = conformance("run", "--backend", "aws", "--output", str(tmp_path / "out"), "-q", "--", "--block-network",
