@@ -178,12 +178,6 @@ def test_without_since_the_module_is_not_collected(pytester_run):
     assert "test_delta" not in proc.stdout and "delta" not in proc.stdout
 
 
-def test_with_since_each_change_is_a_test(pytester_run):
-    proc = pytester_run("--collect-only", "--since", str(NEW))
-    assert proc.returncode == 0, proc.stdout[-2000:]
-    assert "test_delta.py::test_delta[DescribeCompilationJob/delta-returned/DerivedInformation]" in proc.stdout
-
-
 def test_with_a_bad_since_the_run_stops_with_one_line(pytester_run, tmp_path):
     proc = pytester_run("--collect-only", "--since", str(tmp_path / "nope.json"))
     assert proc.returncode == 4
