@@ -1,8 +1,9 @@
 """``conformance compare A.json B.json ...``: one matrix of result ids across reports.
 
 Rows are result ids, columns are reports (moto in-process vs moto server vs aws cassettes,
-or one backend across versions). Rows where the reports disagree (another outcome, or a
-result one report lacks) come first, since those are what a reader is looking for.
+or one backend across versions). Rows where the reports disagree come first, since those are
+what a reader is looking for: first other outcomes for the same id, then results only some
+reports have (backend-specific tests).
 """
 
 from __future__ import annotations
@@ -60,11 +61,13 @@ def build(reports: list[dict[str, Any]], names: list[str]) -> Matrix:
     rows = []
     for rid in ids:
         cells = [found.get(rid) for found in by_id]
-        outcomes = {c["outcome"] if c else None for c in cells}
-        rows.append((len(outcomes) > 1, rid, cells))
-    rows.sort(key=lambda row: (not row[0], row[1]))
+        present = {c["outcome"] for c in cells if c}
+        # 0: the reports judged it differently; 1: only some reports have it; 2: agreement
+        rank = 0 if len(present) > 1 else 1 if None in cells else 2
+        rows.append((rank, rid, cells))
+    rows.sort(key=lambda row: (row[0], row[1]))
     return Matrix(names, [(rid, cells) for _, rid, cells in rows],
-                  sum(1 for row in rows if row[0]), reports)
+                  sum(1 for row in rows if row[0] < 2), reports)
 
 
 def _md(text: str) -> str:
