@@ -618,7 +618,7 @@ class CassetteManager:
 
     @contextlib.contextmanager
     def use(self, name: str, *, scope: str, user_config: dict[str, Any] | None = None,
-            record: Callable[[dict[str, Any]], None] | None = None) -> Iterator[Any]:
+            record: Callable[[dict[str, Any]], None] | None = None, cleanup: bool = True) -> Iterator[Any]:
         """Wrap a test (or fixture) in cassette ``name``; names made inside are scoped by ``scope``.
 
         Replay without the file is a skip naming the record command. ``record`` receives what the
@@ -644,7 +644,7 @@ class CassetteManager:
                 if self.config.replaying or self.config.recorded_against == "aws":
                     backend.request_transform = resource_transform(resources)
             _ACTIVE.cassette = shown
-            scoped = session.name_scope(scope) if session is not None else contextlib.nullcontext()
+            scoped = session.name_scope(scope, cleanup=cleanup) if session is not None else contextlib.nullcontext()
             try:
                 with scoped:  # on exit: the jobs made inside are deleted, in this cassette
                     try:
@@ -734,7 +734,7 @@ class CassettePlugin:
             return
         name = fixture_cassette_name(fixturedef.baseid, fixturedef.argname,
                                      getattr(request, "param_index", 0))
-        with self.manager.use(name, scope=name, record=self.manager.used.append):
+        with self.manager.use(name, scope=name, record=self.manager.used.append, cleanup=False):
             yield
 
 

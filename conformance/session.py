@@ -53,11 +53,12 @@ class RunSession:
         return f"{self.prefix}-{scope}{hint + '-' if hint else ''}{next(self._counter)}"
 
     @contextlib.contextmanager
-    def name_scope(self, key: str) -> Iterator[None]:
+    def name_scope(self, key: str, *, cleanup: bool = True) -> Iterator[None]:
         """Names made inside are ``<prefix>-<digest of key>-[hint-]<n>`` with a counter of their
         own, so the names one test makes do not depend on which tests ran before it (cassettes
-        replay by name). Distinct keys keep names unique within the run. On exit, the jobs made
-        inside are deleted (on a real account a test cleans up after itself, in its cassette)."""
+        replay by name). Distinct keys keep names unique within the run. With ``cleanup``, the
+        jobs made inside are deleted on exit (on a real account a test cleans up after itself,
+        in its cassette); a fixture's jobs outlive its setup and are left to the run's cleanup."""
         saved = (self._scope, self._counter, len(self.created))
         self._scope = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
         self._counter = itertools.count(1)
@@ -66,7 +67,7 @@ class RunSession:
         finally:
             made = self.created[saved[2]:]
             self._scope, self._counter = saved[0], saved[1]
-            if made:
+            if made and cleanup:
                 self.cleanup(only=made)
 
     def owns(self, name: str) -> bool:

@@ -1,0 +1,45 @@
+"""Calls a module-scoped fixture makes are recorded in a cassette of that fixture, so any one of
+the tests that share it replays alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conformance.backends import moto_server
+
+from .test_record_replay import clean_env
+
+MODULE = '''
+import pytest
+from conformance.scenarios import FOUNDING_CREATE
+
+@pytest.fixture(scope="module")
+def job(conformance_session):
+    sent, _ = conformance_session.create_job(FOUNDING_CREATE, hint="shared")
+    return sent["CompilationJobName"]
+
+@pytest.mark.conformance(operation="DescribeCompilationJob", check="accepted", case="a")
+def test_a(conformance_session, job):
+    assert conformance_session.call("DescribeCompilationJob", {"CompilationJobName": job}).ok
+
+@pytest.mark.conformance(operation="DescribeCompilationJob", check="accepted", case="b")
+def test_b(conformance_session, job):
+    assert conformance_session.call("DescribeCompilationJob", {"CompilationJobName": job}).ok
+'''
+
+
+def test_module_fixture_calls_replay_for_any_test(tmp_path):
+    (tmp_path / "test_shared.py").write_text(MODULE)
+    env = {**clean_env(tmp_path), "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+           "CONFORMANCE_RECORDED_AGAINST": "moto-server"}
+    base = [sys.executable, "-m", "pytest", "test_shared.py", "--rootdir", str(tmp_path), "--backend", "aws",
+            "--cassette-dir", "c", "-q", "-p", "no:cacheprovider"]
+    with moto_server() as url:
+        live = subprocess.run(base + ["--endpoint-url", url, "--record-mode", "all"],
+                              capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert "2 passed" in live.stdout, live.stdout[-2000:]
+    assert (tmp_path / "c/_fixtures/test_shared.job.yaml").is_file()
+    alone = subprocess.run(base + ["-k", "test_b", "--block-network"], capture_output=True, text=True,
+                           env=clean_env(tmp_path), cwd=tmp_path, timeout=300)
+    assert "1 passed" in alone.stdout, alone.stdout[-2000:]
