@@ -106,11 +106,14 @@ def _pretty(body: Any) -> str:
 def _example(example: Any) -> str:
     if isinstance(example, dict) and "request" in example and isinstance(example.get("response"), dict):
         resp = example["response"]
-        status = " ".join(_e(x) for x in (resp.get("status"), resp.get("error_code"),
-                                          resp.get("transport_error")) if x not in (None, ""))
+        status = ", ".join(_e(x) for x in (
+            f"HTTP {resp['status']}" if resp.get("status") is not None else None,
+            f"error code {resp['error_code']}" if resp.get("error_code") not in (None, "", str(resp.get("status")))
+            else None,
+            resp.get("transport_error")) if x)
         return (f"<h4>Request ({_e(example.get('operation') or '')})</h4>"
                 f"<pre>{_e(_pretty(example['request']))}</pre>"
-                f"<h4>Response {status}</h4><pre>{_e(_pretty(resp.get('body', '')))}</pre>")
+                f"<h4>Response ({status or 'none'})</h4><pre>{_e(_pretty(resp.get('body', '')))}</pre>")
     return f"<h4>Example</h4><pre>{_e(_pretty(example))}</pre>"
 
 
@@ -177,7 +180,7 @@ def _failure(r: dict[str, Any]) -> str:
         body += _example(r["example"])
     return (f'<details id="{_anchor(r["id"])}"><summary><span class="dot" '
             f'style="background:{COLOURS[r["outcome"]][0]}"></span>{_e(symbol)} {_e(r["id"])}'
-            f' — {_e(_first_line(r.get("message"))[:160])}{basis}</summary>{body}</details>')
+            f' — {_e(_first_line(r.get("message"))[:120])}{basis}</summary>{body}</details>')
 
 
 def _all_results(results: list[dict[str, Any]]) -> str:

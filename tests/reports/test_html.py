@@ -54,7 +54,7 @@ def test_each_failure_expands_to_its_message_and_example(sample):
     start = page.index(f'<details id="{html._anchor(DESCRIBE)}">')
     block = page[start:page.index("</details>", start)]
     assert "Describe omits it" in block
-    assert "cf-1-founding-1" in block and "Response 200" in block
+    assert "cf-1-founding-1" in block and "Response (HTTP 200)" in block
     # the grid links each cell to the worst result behind it
     assert f'href="#{html._anchor(DESCRIBE)}"' in page
 
