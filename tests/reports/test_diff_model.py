@@ -121,3 +121,10 @@ def test_not_a_model(tmp_path, capsys):
     bad.write_text('{"shapes": {}}')
     code, _, err = run(capsys, bad, NEW)
     assert code == 2 and "not a botocore service model" in err
+
+
+def test_against_the_installed_botocore(capsys):
+    code, out, _ = run(capsys, OLD, "installed", "--compilation-jobs")
+    assert code == 0
+    assert "DeleteCompilationJob: operation added" in out  # came after 2021
+    assert "'amba_cv25'" in out and "'InferenceImage': 'string'" in out
