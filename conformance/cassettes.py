@@ -480,6 +480,7 @@ def summarise(used: list[dict[str, Any]], config: RecordingConfig, root: Path) -
         "recorded": states.count("recorded"),
         "replayed": states.count("replayed"),
         "missing": states.count("missing"),
+        "unmatched": states.count("unmatched"),
         "sources": sorted(by_source.values(), key=lambda s: (-s["cassettes"], s["recorded_against"])),
     }
 
@@ -491,6 +492,7 @@ class _Miss:
     """What the botocore hook needs to turn an unrecorded request into a skip."""
 
     cassette: str | None = None
+    missed: bool = False
 
 
 _ACTIVE = _Miss()
@@ -512,6 +514,7 @@ def _on_needs_retry(caught_exception: BaseException | None = None, operation: An
     if not isinstance(inner, CannotOverwriteExistingCassetteException):
         return
     name = getattr(operation, "name", "a request")
+    _ACTIVE.missed = True
     why = next((line.strip() for line in str(inner).splitlines() if "closest" in line), "")
     why = why[why.find("(") + 1: why.rfind(")")] if "(" in why else "it holds none"
     pytest.skip(
@@ -643,7 +646,7 @@ class CassetteManager:
                 resources = self.config.resources if not self.config.replaying else loaded.get("resources")
                 if self.config.replaying or self.config.recorded_against == "aws":
                     backend.request_transform = resource_transform(resources)
-            _ACTIVE.cassette = shown
+            _ACTIVE.cassette, _ACTIVE.missed = shown, False
             scoped = session.name_scope(scope, cleanup=cleanup) if session is not None else contextlib.nullcontext()
             try:
                 with scoped:  # on exit: the jobs made inside are deleted, in this cassette
@@ -655,7 +658,8 @@ class CassetteManager:
                 _ACTIVE.cassette = outer
                 if backend is not None:
                     backend.request_transform = saved_transform
-                state = "replayed"
+                state = "unmatched" if _ACTIVE.missed else "replayed"
+                _ACTIVE.missed = False
                 if cassette.dirty:
                     # vcrpy keeps metadata next to the interactions; get_metadata never
                     # overwrites, and a re-recording must say when it was made.

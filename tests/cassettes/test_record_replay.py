@@ -60,7 +60,7 @@ def test_replay_offline_gives_the_recorded_verdicts(recorded, tmp_path):
     assert live["results"] and replay["summary"] == live["summary"]
     section = replay["cassettes"]
     assert section["replayed"] == section["used"] == live["cassettes"]["recorded"] > 0
-    assert section["missing"] == 0 and section["record_mode"] == "none"
+    assert section["missing"] == section["unmatched"] == 0 and section["record_mode"] == "none"
     assert [s["recorded_against"] for s in section["sources"]] == ["moto-server"]
 
 
@@ -104,6 +104,8 @@ def test_unrecorded_request_is_a_skip_naming_the_operation_and_the_command(recor
     assert missing["outcome"] == "skipped"
     assert "no recorded DescribeCompilationJob" in missing["message"]
     assert "conformance record-fixtures" in missing["message"]
+    section = json.loads((tmp_path / "out" / "report.json").read_text())["cassettes"]
+    assert (section["unmatched"], section["missing"]) == (1, 1)
     no_file = results["DescribeCompilationJob/response-shape/2021-06-28-amba_cv25-vpc"]
     assert no_file["outcome"] == "skipped" and "no cassette " in no_file["message"]
 
@@ -132,8 +134,9 @@ def test_the_shipped_cassettes_replay_without_credentials(tmp_path):
     section = report["cassettes"]
     assert section["dir"] == "cassettes" and section["replayed"] > 0
     assert {s["recorded_against"] for s in section["sources"]} == {"moto-server"}
-    if section["missing"]:
-        warnings.warn(f"{section['missing']} conformance tests had no cassette and were skipped; "
+    if section["missing"] or section["unmatched"]:
+        warnings.warn(f"{section['missing']} conformance tests had no cassette and {section['unmatched']} "
+                      f"sent requests their cassette does not hold (skipped); "
                       f"re-record with `{cassettes.RECORD_FIXTURES_COMMAND}`", stacklevel=1)
 
 
