@@ -6,7 +6,8 @@ a repeated character class as one ``st.text`` draw (a single choice in Hypothesi
 groups and sequences as tuples joined, alternatives as ``one_of``. Characters come from
 the class intersected with :data:`BODY_SAFE` (no controls, surrogates or private use),
 unless that leaves nothing. Every result is checked with ``fullmatch``; constructs this
-does not model (lookarounds, backreferences, ``\\b``, flags) fall back to ``from_regex``.
+does not model (backreferences, ``\\b``, flags) fall back to ``from_regex``; lookarounds
+draw nothing and are left to the filter.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ BODY_SAFE = ((0x20, 0x7E), (0xA0, 0xD7FF), (0xF900, 0xFDCF), (0xFDF0, 0xFFFD), (
 HEADER_SAFE = ((0x20, 0x7E),)
 #: A run of one class draws at most this many characters beyond its minimum, a repeated
 #: group this many repetitions (larger bounds only cost time; the subset still matches).
-OPEN_END = 24
-OPEN_ITEMS = 4
+OPEN_END = 16
+OPEN_ITEMS = 3
 
 _SPACE = ((9, 13), (32, 32))
 _DIGIT = ((48, 57),)
@@ -137,6 +138,8 @@ class _Gen:
             if literal:
                 parts.append("".join(literal))
                 literal = []
+            if code in (C.ASSERT, C.ASSERT_NOT):
+                continue  # lookarounds constrain, they draw nothing: the fullmatch filter decides
             if code == C.AT:
                 if value in (C.AT_BEGINNING, C.AT_BEGINNING_STRING, C.AT_END, C.AT_END_STRING):
                     continue
@@ -184,4 +187,7 @@ def pattern_text(regex: re.Pattern[str], header: bool = False) -> st.SearchStrat
         raise Unsupported("flags")
     tree = P.parse(regex.pattern, regex.flags)
     strategy = _Gen(HEADER_SAFE if header else BODY_SAFE).seq(list(tree))
-    return strategy.filter(lambda s: regex.fullmatch(s) is not None)
+    from ._nfa import safe_fullmatch
+
+    match = safe_fullmatch(regex)
+    return strategy.filter(lambda s: bool(match(s)))

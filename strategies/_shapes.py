@@ -32,8 +32,8 @@ MAX_DEPTH = 3
 #: Generated lists and maps hold at most this many entries beyond their minimum, strings
 #: without a pattern this many characters beyond theirs (larger values only cost time;
 #: the bounds themselves are exercised by the invalid requests).
-EXTRA_ITEMS = 3
-EXTRA_CHARS = 40
+EXTRA_ITEMS = 2
+EXTRA_CHARS = 20
 
 _INT_BOUNDS = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 _EPOCH_MIN = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)

@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ._nfa import safe_fullmatch
 from ._patterns import PatternError, compile_pattern
 
 __all__ = ["KINDS", "Problem", "validate"]
@@ -200,7 +201,7 @@ class _Compiler:
             rx = compile_pattern(raw) if raw and enum is None else None
         except PatternError:
             rx = None  # listed by the pattern coverage test
-        fullmatch = rx.fullmatch if rx is not None else None
+        fullmatch = safe_fullmatch(rx) if rx is not None else None
 
         def check(value: Any, path: tuple, out: list) -> None:
             if type(value) is not str:
@@ -216,7 +217,7 @@ class _Compiler:
                 out.append(Problem(path, "min_length", f"length {n} < min {lo} of {name}"))
             elif hi is not None and n > hi:
                 out.append(Problem(path, "max_length", f"length {n} > max {hi} of {name}"))
-            if fullmatch is not None and fullmatch(value) is None:
+            if fullmatch is not None and not fullmatch(value):
                 out.append(Problem(path, "pattern", f"{value!r:.80} does not match {name} pattern {raw!r:.120}"))
 
         return check
