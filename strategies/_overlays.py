@@ -109,33 +109,37 @@ def _names(lo: int = 3, hi: int = 20) -> st.SearchStrategy[str]:
 
 def s3_uris() -> st.SearchStrategy[str]:
     """``s3://bucket/key`` with a DNS-style bucket name and a short key path."""
-    key = st.lists(_regex(r"[A-Za-z0-9_.-]{1,16}"), max_size=3)
     return st.builds(
-        lambda bucket, parts, slash: f"s3://{bucket}/" + "/".join(parts) + ("/" if slash and parts else ""),
-        _names(3, 30),
-        key,
-        st.booleans(),
+        lambda bucket, key: f"s3://{bucket}/" + "/".join(filter(None, key.split("/"))) + ("/" if key.endswith("/") else ""),
+        _regex(r"[a-z0-9]{3,24}"),
+        _regex(r"[A-Za-z0-9_./-]{0,40}"),
     )
 
 
 def role_arns() -> st.SearchStrategy[str]:
     """``arn:aws:iam::123456789012:role/[path/]Name``."""
-    name = _regex(r"[A-Za-z0-9+=,.@_-]{1,40}")
-    path = st.sampled_from(["", "service-role/", "neo/"])
-    return st.builds(lambda p, n: f"arn:aws:iam::{_ACCOUNT}:role/{p}{n}", path, name)
+    return st.builds(
+        lambda p, n: f"arn:aws:iam::{_ACCOUNT}:role/{p}{n}",
+        st.sampled_from(["", "service-role/", "neo/"]),
+        _regex(r"[A-Za-z0-9+=,.@_-]{1,40}"),
+    )
 
 
 def kms_key_ids() -> st.SearchStrategy[str]:
     """A key id, key ARN, alias name or alias ARN."""
-    uuid = st.uuids().map(str)
-    alias = _names(3, 20).map(lambda n: f"alias/{n}")
-    region = st.sampled_from(_REGIONS)
-    return st.one_of(
-        uuid,
-        st.builds(lambda r, u: f"arn:aws:kms:{r}:{_ACCOUNT}:key/{u}", region, uuid),
-        alias,
-        st.builds(lambda r, a: f"arn:aws:kms:{r}:{_ACCOUNT}:{a}", region, alias),
+    return st.builds(
+        lambda form, region, uuid, alias: form.format(r=region, a=_ACCOUNT, u=uuid, n=alias),
+        st.sampled_from(["{u}", "arn:aws:kms:{r}:{a}:key/{u}", "alias/{n}", "arn:aws:kms:{r}:{a}:alias/{n}"]),
+        st.sampled_from(_REGIONS),
+        st.uuids().map(str),
+        _regex(r"[a-z0-9][a-z0-9-]{1,20}"),
     )
+
+
+def entity_names() -> st.SearchStrategy[str]:
+    """SageMaker resource names: the model's ``[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}``, drawn as
+    the equivalent single-run form (one text draw instead of a list of groups)."""
+    return _regex(r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,30}[a-zA-Z0-9])?")
 
 
 def security_group_ids() -> st.SearchStrategy[str]:
@@ -147,12 +151,12 @@ def subnet_ids() -> st.SearchStrategy[str]:
 
 
 def data_input_configs() -> st.SearchStrategy[str]:
-    """Input shapes as a JSON string: ``{"data":[1,3,224,224]}`` or several named inputs."""
+    """Input shapes as a JSON string: ``{"data":[1,3,224,224]}``, sometimes several inputs."""
     dims = st.lists(st.integers(1, 512), min_size=1, max_size=4)
-    names = _regex(r"[a-z][a-z0-9_]{0,11}")
-    return st.dictionaries(names, dims, min_size=1, max_size=3).map(
-        lambda d: json.dumps(d, separators=(",", ":"))
-    )
+    names = st.sampled_from(["data", "input0", "input_1", "x", "image"])
+    one = st.builds(lambda n, d: {n: d}, names, dims)
+    several = st.dictionaries(_regex(r"[a-z][a-z0-9_]{0,11}"), dims, min_size=2, max_size=3)
+    return st.one_of(one, several).map(lambda d: json.dumps(d, separators=(",", ":")))
 
 
 def compiler_options() -> st.SearchStrategy[str]:
@@ -184,6 +188,7 @@ SHAPES: dict[str, dict[str, Rule]] = {
         "SecurityGroupId": Values(security_group_ids, "sg-<8 or 17 hex>"),
         "SubnetId": Values(subnet_ids, "subnet-<8 or 17 hex>"),
         "DataInputConfig": Values(data_input_configs, "Neo parses it as a JSON object of shapes"),
+        "EntityName": Values(entity_names, "the model pattern, in a form drawn in one run"),
         "TagList": UniqueBy("Key", "tag keys are unique per resource"),
     },
     "s3": {

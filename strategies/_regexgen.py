@@ -191,3 +191,18 @@ def pattern_text(regex: re.Pattern[str], header: bool = False) -> st.SearchStrat
 
     match = safe_fullmatch(regex)
     return strategy.filter(lambda s: bool(match(s)))
+
+
+def class_chars(atom: str, header: bool = False) -> st.SearchStrategy[str]:
+    """One character of the single-character pattern ``atom`` (``[a-z-]``, ``.``, ``\\S``),
+    preferring safe ones. Raises :class:`Unsupported` for anything else."""
+    if IntervalSet is None:  # pragma: no cover
+        raise Unsupported("Hypothesis internals unavailable")
+    gen = _Gen(HEADER_SAFE if header else BODY_SAFE)
+    tree = list(P.parse(atom))
+    if len(tree) != 1:
+        raise Unsupported("not a single character")
+    ranges = gen.class_ranges(*tree[0])
+    if ranges is None:
+        raise Unsupported("not a single character")
+    return gen.chars(ranges)

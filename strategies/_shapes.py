@@ -25,7 +25,7 @@ from hypothesis.strategies import SearchStrategy
 from hypothesis.errors import InvalidArgument
 
 from . import _overlays as ov
-from ._regexgen import Unsupported, pattern_text
+from ._regexgen import Unsupported, class_chars, pattern_text
 from ._patterns import PatternError, compile_pattern, translate_for_generation
 
 MAX_DEPTH = 3
@@ -74,10 +74,10 @@ def pattern_strategy(
 ) -> st.SearchStrategy[str]:
     """Strings that fullmatch ``pattern`` with ``min_size <= len <= max_size``.
 
-    A single-atom pattern (``[a-z0-9-]*``, ``.*``, ``\\S+``) is rewritten with the length
-    folded into its quantifier, so no draw is filtered away; any other pattern is drawn
-    by :func:`strategies._regexgen.pattern_text` (or ``st.from_regex`` for lookarounds)
-    and filtered on length. Characters come from a body-safe alphabet (no controls)
+    A single-atom pattern (``[a-z0-9-]*``, ``.*``, ``\\S+``) is one text draw with the
+    length folded into its bounds, so no draw is filtered away; any other pattern is
+    drawn by :func:`strategies._regexgen.pattern_text` (or ``st.from_regex`` for ``\\b``
+    and backreferences) and filtered on length. Characters come from a body-safe alphabet (no controls)
     unless the pattern needs others."""
     key = (pattern, min_size, max_size, header)
     if key in _pattern_cache:
@@ -85,7 +85,6 @@ def pattern_strategy(
     compile_pattern(pattern)  # raises PatternError for the untranslatable
     source = translate_for_generation(pattern)
     regex = re.compile(source)
-    filt = True
     m = _SIMPLE.fullmatch(source)
     if m and (source.startswith("(") == source.endswith(")")):
         lo, hi = _bounds(m.group("q"))
@@ -93,8 +92,13 @@ def pattern_strategy(
         hi = max_size if hi is None else hi if max_size is None else min(hi, max_size)
         hi = lo + EXTRA_CHARS if hi is None else min(hi, lo + EXTRA_CHARS)
         if lo <= hi:
-            regex = re.compile(f"{m.group('atom')}{{{lo},{hi}}}", regex.flags)
-            filt = False
+            try:
+                strategy = _Text(class_chars(m.group("atom"), header), lo, hi)
+            except Unsupported:
+                pass
+            else:
+                _pattern_cache[key] = strategy
+                return strategy
     strategy: st.SearchStrategy[str]
     try:
         strategy = pattern_text(regex, header)
@@ -105,7 +109,7 @@ def pattern_strategy(
             strategy.validate()
         except (InvalidArgument, ValueError):
             strategy = st.from_regex(regex, fullmatch=True)
-    if filt and (min_size > 0 or max_size is not None):
+    if min_size > 0 or max_size is not None:
         strategy = strategy.filter(
             lambda s, lo=min_size, hi=max_size: lo <= len(s) and (hi is None or len(s) <= hi)
         )
@@ -313,7 +317,7 @@ class Builder:
 
     def _string(self, shape, budget, where, rules, location):
         if shape.enum:
-            return st.sampled_from(list(shape.enum))
+            return _Choice(list(shape.enum))
         lo = shape.metadata.get("min", 0)
         if shape.serialization.get("hostLabel") or location == "uri":
             lo = max(lo, 1)  # botocore: a host label has an implicit min 1; a URI label can't be empty
@@ -326,13 +330,13 @@ class Builder:
             except PatternError as exc:
                 raise UnsatisfiableShape(f"{shape.name}: {exc}") from None
         cap = lo + EXTRA_CHARS if hi is None else min(hi, lo + EXTRA_CHARS)
-        return st.text(_HEADER_CHARS if header else _BODY_CHARS, min_size=lo, max_size=cap)
+        return _Text(_HEADER_CHARS if header else _BODY_CHARS, lo, cap)
 
     def _integer(self, shape, budget, where, rules, location):
         lo_t, hi_t = _INT_BOUNDS[shape.type_name]
         lo = max(lo_t, int(shape.metadata.get("min", lo_t)))
         hi = min(hi_t, int(shape.metadata.get("max", hi_t)))
-        return st.integers(lo, hi)
+        return _Integer(lo, hi)
 
     _long = _integer
 
@@ -351,7 +355,7 @@ class Builder:
         return st.booleans()
 
     def _timestamp(self, shape, budget, where, rules, location):
-        return _TIMESTAMPS
+        return _Timestamp(*_TIMESTAMP_RANGE)
 
     def _blob(self, shape, budget, where, rules, location):
         lo = shape.metadata.get("min", 0)
@@ -378,10 +382,10 @@ def _from_millis(ms: int) -> _dt.datetime:
 _EPOCH_CENTRE = _dt.datetime(2021, 6, 28, tzinfo=_dt.timezone.utc)
 #: Aware UTC datetimes, whole milliseconds, 2000..2099: one integer choice per timestamp
 #: (``st.datetimes`` spends seven), shrinking towards 2021-06-28T00:00:00Z.
-_TIMESTAMPS = st.integers(
+_TIMESTAMP_RANGE = (
     int((_EPOCH_MIN - _EPOCH_CENTRE).total_seconds() * 1000),
     int((_EPOCH_MAX - _EPOCH_CENTRE).total_seconds() * 1000),
-).map(_from_millis)
+)
 
 
 def _or_nothing(strategy: st.SearchStrategy[Any] | None) -> st.SearchStrategy[Any]:
@@ -399,12 +403,82 @@ def _get(value: Any, dotted: str) -> Any:
 _MISSING = object()
 
 
+class _Leaf(SearchStrategy[Any]):
+    """A value of one choice. Structures draw leaves inline (no span of their own: a span
+    around a single choice gives the shrinker and mutator nothing, and costs per example)."""
+
+    def draw_inline(self, data: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def do_draw(self, data: Any) -> Any:
+        return self.draw_inline(data)
+
+
+class _Choice(_Leaf):
+    """One of ``values`` (an enum), shrinking to the first."""
+
+    def __init__(self, values: list[Any]) -> None:
+        super().__init__()
+        self.values = values
+
+    def __repr__(self) -> str:
+        return f"sampled_from({self.values!r:.80})"
+
+    def draw_inline(self, data: Any) -> Any:
+        return self.values[data.draw_integer(0, len(self.values) - 1)]
+
+
+class _Integer(_Leaf):
+    """Integers in ``[lo, hi]``, bounds weighted up as ``st.integers`` does, shrinking to 0
+    (or the bound nearest to it)."""
+
+    def __init__(self, lo: int, hi: int) -> None:
+        super().__init__()
+        self.lo, self.hi = lo, hi
+        self.towards = min(max(0, lo), hi)
+        self.weights = (
+            {lo: 2 / 128, lo + 1: 1 / 128, hi - 1: 1 / 128, hi: 2 / 128} if hi - lo > 127 else None
+        )
+
+    def __repr__(self) -> str:
+        return f"integers({self.lo}, {self.hi})"
+
+    def draw_inline(self, data: Any) -> int:
+        return data.draw_integer(self.lo, self.hi, weights=self.weights, shrink_towards=self.towards)
+
+
+class _Timestamp(_Integer):
+    """Aware UTC datetimes, whole milliseconds, 2000..2099, shrinking to 2021-06-28."""
+
+    def __repr__(self) -> str:
+        return "timestamps()"
+
+    def draw_inline(self, data: Any) -> _dt.datetime:
+        return _from_millis(data.draw_integer(self.lo, self.hi, shrink_towards=0))
+
+
+class _Text(_Leaf):
+    """Text of one character class (as ``st.text``: one string choice)."""
+
+    def __init__(self, alphabet: Any, lo: int, hi: int) -> None:
+        super().__init__()
+        alphabet = getattr(alphabet, "wrapped_strategy", alphabet)  # st.characters() is lazy
+        self.intervals, self.lo, self.hi = alphabet.intervals, lo, hi
+
+    def __repr__(self) -> str:
+        return f"text({len(self.intervals)} ranges, {self.lo}..{self.hi})"
+
+    def draw_inline(self, data: Any) -> str:
+        return data.draw_string(self.intervals, min_size=self.lo, max_size=self.hi)
+
+
 class _Struct(SearchStrategy[dict]):
-    """A structure: required members, then each optional member behind one boolean
-    (shrinking to absent), then one member of each ExactlyOne group (weighted; shrinking
-    to the first), then the fix-ups of the cross-field rules. ``st.fixed_dictionaries``
-    does the same with a shuffle draw per key and label tracking, which costs about half
-    again per example."""
+    """A structure: required members; the optional ones chosen by one integer drawn as a
+    bit mask (each member present half of the time; shrinking the integer towards 0 leaves
+    the fewest and earliest members a failure needs); one member of each ExactlyOne group
+    (weighted; shrinking to the first); then the fix-ups of the cross-field rules.
+    ``st.fixed_dictionaries`` draws a choice per optional key plus a shuffle draw per key
+    and tracks labels, which costs about twice as much per example."""
 
     def __init__(self, name, members, required, groups, fixers):
         super().__init__()
@@ -425,10 +499,16 @@ class _Struct(SearchStrategy[dict]):
     def do_draw(self, data):
         out = {}
         for key, strategy in self.required:
-            out[key] = data.draw(strategy)
-        for key, strategy in self.optional:
-            if data.draw_boolean(0.5):
-                out[key] = data.draw(strategy)
+            out[key] = strategy.draw_inline(data) if isinstance(strategy, _Leaf) else data.draw(strategy)
+        optional = self.optional
+        if len(optional) > 1:
+            mask = data.draw_integer(0, (1 << len(optional)) - 1)
+            for i, (key, strategy) in enumerate(optional):
+                if mask >> i & 1:
+                    out[key] = strategy.draw_inline(data) if isinstance(strategy, _Leaf) else data.draw(strategy)
+        elif optional and data.draw_boolean(0.5):
+            key, strategy = optional[0]
+            out[key] = strategy.draw_inline(data) if isinstance(strategy, _Leaf) else data.draw(strategy)
         for picks in self.groups:
             key = picks[data.draw_integer(0, len(picks) - 1)] if len(picks) > 1 else picks[0]
             out[key] = data.draw(self.members[key])
