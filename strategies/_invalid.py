@@ -241,6 +241,9 @@ def invalid_strategy(operation_model: Any, valid: st.SearchStrategy[dict], kinds
 
     @st.composite
     def draw_invalid(draw: Any) -> tuple[dict, Violation]:
+        # the kind is drawn before the request: drawn after it, Hypothesis' mutator (which
+        # splices choice sequences) lands on the first kind about half of the time
+        pick = draw(st.integers(0, 2**16 - 1))
         request = draw(valid)
         by_kind: dict[str, list[tuple[tuple, Any]]] = {}
         for path, kind, site_shape in _sites(request, shape, ()):
@@ -249,7 +252,7 @@ def invalid_strategy(operation_model: Any, valid: st.SearchStrategy[dict], kinds
         present = [k for k in wanted if k in by_kind]
         if not present:
             reject()
-        i = draw(st.integers(0, len(present) - 1))
+        i = pick % len(present)
         order = present[i:] + present[:i]
         for kind in order:
             sites = by_kind[kind]

@@ -17,8 +17,8 @@ Java / ECMA           Python
 ``\\Q..\\E``           the escaped literal
 ``(?<name>``          ``(?P<name>``
 ``$`` + quantifier    ``$`` (Java accepts ``$${1,128}``, Python does not)
-``\\d \\w \\s``         explicit ASCII classes, as in Java and ECMA (``\\S`` etc.
-                      inside a ``[...]`` keep Python's Unicode meaning)
+``\\d \\w \\s``         explicit ASCII classes, as in Java and ECMA (``\\S \\D \\W``
+                      as their complements, also inside a ``[...]``)
 ====================  ======================================================
 
 Constructs with no Python equivalent (class intersection ``&&``, nested classes,
@@ -61,9 +61,26 @@ _POSIX = {
 
 #: Java and ECMA \d \w \s are ASCII; Python's are Unicode. Spelled out, so the same
 #: source serves ``re`` and Hypothesis' ``from_regex`` (which reads ``re.ASCII`` as
-#: "ASCII only" for the whole pattern). Negated ones inside a class stay as they are.
+#: "ASCII only" for the whole pattern). Negated ones inside a class become the complement.
 _ASCII_CLASSES = {"d": "0-9", "w": "a-zA-Z0-9_", "s": r" \t\n\x0b\f\r",
                   "D": "0-9", "W": "a-zA-Z0-9_", "S": r" \t\n\x0b\f\r"}
+
+def _complement_body(ranges: list[tuple[int, int]]) -> str:
+    out, start = [], 0
+    for a, b in sorted(ranges):
+        if a > start:
+            out.append(_span(start, a - 1))
+        start = b + 1
+    out.append(_span(start, sys.maxunicode))
+    return "".join(out)
+
+
+#: ``\S \D \W`` inside a class, spelled as the complement of the ASCII class.
+_ASCII_COMPLEMENTS = {
+    "D": lambda: _complement_body([(0x30, 0x39)]),
+    "W": lambda: _complement_body([(0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A)]),
+    "S": lambda: _complement_body([(0x09, 0x0D), (0x20, 0x20)]),
+}
 
 #: Unicode general categories Java knows by one or two letters.
 _CATEGORIES = frozenset(
@@ -203,9 +220,12 @@ def _scan(pattern: str, generation: bool = False) -> tuple[str, tuple[str, ...]]
                 notes.append("quote")
                 i = end + 2
                 continue
-            if e in _ASCII_CLASSES and (in_class is False or e.islower()):
-                body = _ASCII_CLASSES[e.lower()]
-                out.append(body if in_class else (f"[^{body}]" if e.isupper() else f"[{body}]"))
+            if e in _ASCII_CLASSES:
+                body = _ASCII_CLASSES[e]
+                if in_class:
+                    out.append(_ASCII_COMPLEMENTS[e]() if e.isupper() else body)
+                else:
+                    out.append(f"[^{body}]" if e.isupper() else f"[{body}]")
                 notes.append("ascii-classes")
                 i += 2
                 continue

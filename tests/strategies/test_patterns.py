@@ -26,6 +26,9 @@ from strategies._shapes import pattern_strategy
         (r"([\p{L}]*)${1,128}", ["abc"], ["1"]),
         (r"\d{12}", ["123456789012"], ["١٢٣٤٥٦٧٨٩٠١٢"]),  # ASCII digits only, as in Java
         (r"[\w-]+", ["a_b-c"], ["é"]),
+        (r"[\S\s]+", ["\xa0 x\n", "東"], []),  # \S is "not ASCII space" in Java: \xa0 is in it
+        (r"\S+", ["\xa0"], [" ", "\t"]),
+        (r"[^\W]+", ["a_1"], ["é", "-"]),
         (r"(?<id>[a-z]+)-\k<id>", [], []),
         (r"\Qa.b\E", ["a.b"], ["axb"]),
         (r"\x{41}\z", ["A"], ["A\n"]),
