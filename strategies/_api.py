@@ -8,7 +8,6 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from . import _overlays as ov
 from ._shapes import builder_for
 
 try:  # Hypothesis' own decorator: a LazyStrategy whose repr is the call that made it
@@ -98,4 +97,4 @@ def invalid_requests(
     return invalid_strategy(operation_model, _request_strategy(operation_model, overlays), kinds)
 
 
-__all__ = ["Violation", "invalid_requests", "ov", "requests"]
+__all__ = ["Violation", "invalid_requests", "requests"]
