@@ -99,6 +99,7 @@ class RunSession:
         return sent, exchange
 
     TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED"})
+    WAITING = frozenset({"STARTING", "INPROGRESS", "STOPPING"})
 
     def wait_terminal(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> str | None:
         """Poll Describe until the job is COMPLETED, FAILED or STOPPED; bounded by
@@ -106,12 +107,13 @@ class RunSession:
         import time
 
         deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
-        status = None
         while True:
             exchange = self.call("DescribeCompilationJob", {"CompilationJobName": name})
-            if exchange.ok and isinstance(exchange.parsed, dict):
-                status = exchange.parsed.get("CompilationJobStatus")
-            if status in self.TERMINAL or time.monotonic() >= deadline or exchange.status is None:
+            status = exchange.parsed.get("CompilationJobStatus") if (
+                exchange.ok and not exchange.transport_error and isinstance(exchange.parsed, dict)) else None
+            # Stop at once on anything waiting cannot mend: an error, a body that is not
+            # JSON, a status outside the lifecycle (a misspelled enum would never end).
+            if status not in self.WAITING or time.monotonic() >= deadline:
                 return status
             time.sleep(interval_s)
 

@@ -65,7 +65,7 @@ def _run_suite(url: str, out: Path, args: argparse.Namespace) -> tuple[int, dict
 def _one(name: str | None, upstream: str, root: Path, args: argparse.Namespace) -> Outcome:
     from ..faults import FaultProxy, Lifecycle
 
-    lifecycle = None if args.no_lifecycle else Lifecycle()
+    lifecycle = None if args.no_lifecycle else Lifecycle(starting_s=0.1, inprogress_s=0.2, stopping_s=0.1)
     started = time.perf_counter()
     label = name or "faithful"
     with FaultProxy(upstream, defects=[name] if name else [], lifecycle=lifecycle) as proxy:
