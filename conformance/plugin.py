@@ -307,6 +307,14 @@ class ResultCollector:
         self.written: tuple[dict[str, int], list[Path]] | None = None
         self.cassettes: list[dict[str, Any]] = []
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # The ci profile promises the same verdicts on every run: also across edits of any
+        # literal in the project, which Hypothesis' "local constants" pool would feed in.
+        if settings.get_current_profile_name() == "ci":
+            from .cassettes import without_local_constants
+
+            without_local_constants()
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
             if key == _RESULT_KEY:
