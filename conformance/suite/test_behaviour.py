@@ -107,9 +107,10 @@ def listing_jobs(conformance_session):
     return stem, names
 
 
-@pytest.mark.conformance(operation="ListCompilationJobs", check="pagination-walk", case="max-results")
-@pytest.mark.parametrize("k", [1, 2, 3])
-def test_pagination_walk(conformance_session, listing_jobs, k):
+@pytest.mark.conformance(operation="ListCompilationJobs", check="pagination-walk")
+@pytest.mark.parametrize("case", ["MaxResults=1", "MaxResults=2", "MaxResults=3"])
+def test_pagination_walk(conformance_session, listing_jobs, case):
+    k = int(case.split("=")[1])
     stem, names = listing_jobs
     pages, token = [], None
     for _ in range(MAX_PAGES):
