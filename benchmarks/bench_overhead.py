@@ -16,6 +16,9 @@ no generation, no checks, no pytest. Printed:
 - floor: the replay; ratios wall/floor and session/floor (the issue's target: <= 1.3);
 - where the rest goes: start-up (wall - session) and generation/checks/shrinking
   (session - floor);
+- the same session and floor in CPU seconds of the process (``time.process_time``: the
+  client, moto in-process and the embedded server's threads alike), so the ratio stays
+  readable on a machine shared with other work, where wall times swell with the load;
 - in-process vs server: the moto run's requests replayed against both backends (same
   requests, so the ratio is the price of HTTP), and the suites' wall times;
 - xdist: wall time with ``-n 2`` against without.
@@ -45,11 +48,13 @@ RUNS = ("moto", "server", "moto-n2", "server-n2")
 # Loaded inside the suite's pytest process with ``-p bench_overhead`` when RECORD_ENV is set.
 
 _recorded: list[dict[str, Any]] = []
+_cpu: dict[str, float] = {}
 
 
 def pytest_configure(config: Any) -> None:
     if not os.environ.get(RECORD_ENV):
         return
+    _cpu["start"] = time.process_time()  # the report's duration_s also starts at configure
     import botocore.client
 
     original_call = botocore.client.BaseClient._make_api_call
@@ -79,6 +84,11 @@ def pytest_configure(config: Any) -> None:
     schemathesis_bridge.AwsJsonAuth.__call__ = recording_auth
 
 
+def pytest_sessionfinish(session: Any) -> None:
+    if os.environ.get(RECORD_ENV) and "start" in _cpu:
+        _cpu["session"] = time.process_time() - _cpu["start"]
+
+
 def pytest_unconfigure(config: Any) -> None:
     target = os.environ.get(RECORD_ENV)
     if not target:
@@ -87,6 +97,7 @@ def pytest_unconfigure(config: Any) -> None:
     Path(f"{target}.{worker}.jsonl").write_text(
         "".join(json.dumps(r, default=str) + "\n" for r in _recorded), encoding="utf-8"
     )
+    Path(f"{target}.{worker}.cpu").write_text(str(_cpu.get("session", 0.0)), encoding="utf-8")
 
 
 # ---------------------------------------------------------------- measuring
@@ -118,18 +129,21 @@ def run_suite(kind: str, workers: int | None, profile: str, extra: list[str], wo
     for part in sorted(out.glob("requests.*.jsonl")):
         requests += [json.loads(line) for line in part.read_text().splitlines()]
     requests.sort(key=lambda r: r["t"])
+    # With xdist: the workers' CPU seconds added up (the controller sends nothing).
+    cpu = sum(float(p.read_text() or 0) for p in out.glob("requests.*.cpu"))
     return {"name": name, "kind": kind, "workers": workers, "wall": wall,
-            "session": report["duration_s"], "summary": report["summary"], "requests": requests}
+            "session": report["duration_s"], "session_cpu": cpu, "summary": report["summary"],
+            "requests": requests}
 
 
 def replay(requests: list[dict[str, Any]], kind: str) -> float:
-    """Send ``requests`` with plain boto3 to a fresh backend of ``kind``; seconds spent sending."""
+    """Send ``requests`` with plain boto3 to a fresh backend of ``kind``; seconds spent sending
+    (the CPU seconds of this process over the same span are left in ``replay.cpu``)."""
     import logging
 
     import boto3
     from botocore import xform_name
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
     from botocore.config import Config
 
     def send_all(endpoint: str | None) -> float:
@@ -140,12 +154,13 @@ def replay(requests: list[dict[str, Any]], kind: str) -> float:
         )
         # Untimed warm-up: botocore loads the model and resolves the endpoint on the first call.
         client.list_compilation_jobs(NameContains="bench-warmup", MaxResults=1)
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         for r in requests:
             try:
                 getattr(client, xform_name(r["op"]))(**r["params"])
             except Exception:  # errors are part of the floor too: the suite provokes them
                 pass
+        replay.cpu = time.process_time() - c0
         return time.perf_counter() - t0
 
     if kind == "moto":
@@ -156,6 +171,8 @@ def replay(requests: list[dict[str, Any]], kind: str) -> float:
     from conformance.backends import moto_server
 
     with moto_server() as url:
+        # moto's server logs a traceback for each 500 the suite provokes: noise here.
+        logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
         return send_all(url)
 
 
@@ -186,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"... running {name}", flush=True)
         result = run_suite(kind, int(n) if n else None, args.profile, extra, work)
         result["floor"] = replay(result["requests"], kind)
+        result["floor_cpu"] = replay.cpu
         results[name] = result
 
     widths = [10, 6, 8, 9, 8, 10, 12, 9, 9]
@@ -197,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
         print(_row([r["name"], len(r["requests"]), f"{r['wall']:.1f}", f"{r['session']:.1f}",
                     f"{r['floor']:.2f}", f"{r['wall'] / floor:.1f}x", f"{r['session'] / floor:.1f}x",
                     f"{r['wall'] - r['session']:.1f}", f"{r['session'] - r['floor']:.1f}"], widths))
+    print("CPU seconds (load-robust; with -n 2 the workers' sum, so against one floor):")
+    print(_row(["run", "session cpu s", "floor cpu s", "session/floor cpu"], [10, 13, 11, 17]))
+    for r in results.values():
+        print(_row([r["name"], f"{r['session_cpu']:.1f}", f"{r['floor_cpu']:.2f}",
+                    f"{r['session_cpu'] / max(r['floor_cpu'], 1e-9):.1f}x"], [10, 13, 11, 17]))
     for r in results.values():
         s = r["summary"]
         print(f"  {r['name']}: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, "
