@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "cassette_dir": "cassettes",
     "max_attempts": 1,
     "read_timeout": 30.0,
+    "poll_budget": 60.0,
 }
 
 
@@ -62,6 +63,12 @@ def resolve(cli: dict[str, Any], root: Path) -> dict[str, Any]:
         raise UsageError(f"read_timeout must be a number of seconds, got {settings['read_timeout']!r}") from None
     if settings["read_timeout"] <= 0:
         raise UsageError("read_timeout must be positive")
+    try:
+        settings["poll_budget"] = float(settings["poll_budget"])
+    except (TypeError, ValueError):
+        raise UsageError(f"poll_budget must be a number of seconds, got {settings['poll_budget']!r}") from None
+    if settings["poll_budget"] < 0:
+        raise UsageError("poll_budget must not be negative")
     # Keys consumed by other rooms (e.g. recording configuration) pass through untouched.
     settings.update({k: v for k, v in project.items() if k not in DEFAULTS})
     return settings

@@ -57,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--read-timeout", default=None, type=float, metavar="SECONDS",
                     help="botocore read timeout per call (default 30), so a hanging backend "
                          "costs a verdict, not the run")
+    group.addoption("--poll-budget", default=None, type=float, metavar="SECONDS",
+                    help="how long a scenario may poll one job for a status (default 60; real "
+                         "compilation jobs take minutes); reported as poll_budget_s")
     group.addoption("--max-attempts", default=None, type=int, metavar="N",
                     help="botocore attempts per call, retries included (default 1: no retries)")
     group.addoption("--mask-account", action="store_true", default=None,
@@ -85,6 +88,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "cassette_dir": config.getoption("cassette_dir"),
         "max_attempts": config.getoption("max_attempts"),
         "read_timeout": config.getoption("read_timeout"),
+        "poll_budget": config.getoption("poll_budget"),
     }
     try:
         resolved = settings_mod.resolve(cli, Path(config.rootpath))
@@ -159,11 +163,12 @@ def conformance_backend(conformance_settings: dict[str, Any]) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def conformance_session(conformance_backend: Any) -> Iterator[Any]:
+def conformance_session(conformance_backend: Any, conformance_settings: dict[str, Any]) -> Iterator[Any]:
     """One RunSession: a caller, the run's name prefix, and cleanup of its jobs."""
     from .session import RunSession
 
     session = RunSession(conformance_backend)
+    session.poll_budget = float(conformance_settings.get("poll_budget", session.poll_budget))
     try:
         yield session
     finally:
@@ -280,7 +285,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             if failures and report.when == "call":
                 first = failures[0]
                 result["outcome"] = "failed"
-                result["message"] = "\n".join(f.message for f in failures)
+                # Hypothesis attaches the minimal example (a state machine's steps) as notes.
+                notes = [n for n in getattr(call.excinfo.value, "__notes__", None) or getattr(first, "__notes__", None) or []
+                         if not n.startswith("You can reproduce")]
+                result["message"] = "\n".join([f.message for f in failures] + notes)
                 result["basis"] = first.basis or result["basis"]
                 if first.example is not None:
                     result["example"] = first.example
@@ -337,11 +345,11 @@ class ResultCollector:
             "endpoint": resolved["endpoint_url"],
             "record_mode": resolved["record_mode"] if resolved["backend"] == "aws" else None,
         }
-        extra = None
+        extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"]}
         if resolved["backend"] == "aws":
             from . import cassettes
 
-            extra = {"cassettes": cassettes.report_section(self.config, self.cassettes)}
+            extra["cassettes"] = cassettes.report_section(self.config, self.cassettes)
         data = report_mod.build(self.book, backend=backend, started_at=self.started_at,
                                 duration_s=time.perf_counter() - self.t0, extra=extra)
         self.written = (data["summary"], report_mod.write(data, Path(resolved["report_dir"])))

@@ -104,18 +104,26 @@ class RunSession:
     def wait_terminal(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> str | None:
         """Poll Describe until the job is COMPLETED, FAILED or STOPPED; bounded by
         ``budget_s`` (default ``self.poll_budget``). Returns the last status seen."""
+        reads = self.poll(name, budget_s=budget_s, interval_s=interval_s)
+        return status_of(reads[-1]) if reads else None
+
+    def poll(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> list[Exchange]:
+        """Describe the job until its status is no longer STARTING, INPROGRESS or STOPPING, or
+        the budget (default ``self.poll_budget``) is spent; every read, in order. The interval
+        grows to at most 10 s, so a real job of minutes costs a few dozen reads."""
         import time
 
         deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
+        reads: list[Exchange] = []
         while True:
             exchange = self.call("DescribeCompilationJob", {"CompilationJobName": name})
-            status = exchange.parsed.get("CompilationJobStatus") if (
-                exchange.ok and not exchange.transport_error and isinstance(exchange.parsed, dict)) else None
+            reads.append(exchange)
             # Stop at once on anything waiting cannot mend: an error, a body that is not
             # JSON, a status outside the lifecycle (a misspelled enum would never end).
-            if status not in self.WAITING or time.monotonic() >= deadline:
-                return status
-            time.sleep(interval_s)
+            if status_of(exchange) not in self.WAITING or time.monotonic() >= deadline:
+                return reads
+            time.sleep(min(interval_s, max(0.0, deadline - time.monotonic())))
+            interval_s = min(interval_s * 1.5, 10.0)
 
     def cleanup(self, only: list[str] | None = None) -> list[str]:
         """Delete this run's jobs, and nothing else. Returns what could not be deleted.
@@ -147,11 +155,25 @@ class RunSession:
             if not self.owns(name):  # pragma: no cover - guarded above; never touch foreign jobs
                 continue
             exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})
+            if exchange.error_code == "ValidationException":
+                # Only an ended job can be deleted (aws-docs): stop a running one, wait, retry.
+                self.call("StopCompilationJob", {"CompilationJobName": name})
+                self.wait_terminal(name)
+                exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})
             if not exchange.ok and exchange.error_code not in ("ResourceNotFound", "ValidationException"):
                 left.append(name)
             elif name in self.created:
                 self.created.remove(name)
         return left
+
+
+def status_of(exchange: Exchange) -> str | None:
+    """CompilationJobStatus of a successful Describe, as sent on the wire; else None."""
+    if not exchange.ok or exchange.transport_error:
+        return None
+    body = exchange.wire_or_none()
+    status = body.get("CompilationJobStatus") if isinstance(body, dict) else None
+    return status if isinstance(status, str) else None
 
 
 def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
@@ -161,4 +183,4 @@ def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
     return get(check_name)(exchange, ctx)
 
 
-__all__ = ["RunSession", "require", "CheckFailure", "run_prefix"]
+__all__ = ["RunSession", "require", "CheckFailure", "run_prefix", "status_of"]

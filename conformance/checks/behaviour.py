@@ -131,11 +131,14 @@ def garbage_token(exchange: Exchange, ctx: CheckContext) -> None:
 def filter_oracle(exchange: Exchange, ctx: CheckContext) -> None:
     """The names a filtered or sorted listing returns equal the oracle computed from the
     unfiltered listing of the suite's own jobs (``ctx.expect['oracle']``; ordered when
-    ``ctx.expect['ordered']``)."""
+    ``ctx.expect['ordered']``; ``ctx.expect['project']``: compare these values of the
+    listed items instead of their names, where ties make names ambiguous)."""
     if not exchange.ok:
         raise Mismatch(f"listing failed: {exchange.describe()}")
     body = exchange.wire_or_none()
     got = [s.get("CompilationJobName") for s in body.get("CompilationJobSummaries", [])] if isinstance(body, dict) else []
+    if "project" in ctx.expect:  # compare a projection of the items (e.g. their statuses)
+        got = ctx.expect["project"]
     want = ctx.expect["oracle"]
     if ctx.expect.get("ordered"):
         if got != want:
@@ -166,3 +169,19 @@ def gone_after_delete(exchange: Exchange, ctx: CheckContext) -> None:
     ResourceNotFound or ValidationException, as ``missing-resource``)."""
     if exchange.status != 400 or exchange.error_code not in overlays.MISSING_RESOURCE_CODES:
         raise Mismatch(f"a deleted job is still there: {exchange.describe()}")
+
+
+@register("tags-roundtrip", basis="model", applies=on_success, operations=("ListTags",))
+def tags_roundtrip(exchange: Exchange, ctx: CheckContext) -> None:
+    """ListTags on the job's ARN shows exactly the Tags the job was created with
+    (``ctx.sent['Tags']``), key by key."""
+    body = exchange.wire_or_none()
+    listed = body.get("Tags", []) if isinstance(body, dict) else []
+    got = {t.get("Key"): t.get("Value") for t in listed if isinstance(t, dict)}
+    want = {t["Key"]: t.get("Value") for t in (ctx.sent or {}).get("Tags", [])}
+    if got != want:
+        missing = sorted(set(want) - set(got))
+        extra = sorted(set(got) - set(want))
+        changed = sorted(k for k in set(want) & set(got) if want[k] != got[k])
+        raise Mismatch(f"ListTags differs from the Tags sent: missing {missing}, unexpected {extra}, "
+                       f"changed values {changed}")

@@ -8,18 +8,19 @@ from .. import overlays
 from ..exchange import Exchange
 from .registry import CheckContext, Mismatch, on_success, register
 
-_ABSENT = object()
+#: What :func:`lookup` answers for a path the data does not hold (None may be a value).
+ABSENT = object()
 
 
-def _get(data: Any, path: tuple[str, ...]) -> Any:
+def lookup(data: Any, path: tuple[str, ...]) -> Any:
     for key in path:
         if not isinstance(data, dict) or key not in data:
-            return _ABSENT
+            return ABSENT
         data = data[key]
     return data
 
 
-def _same(sent: Any, got: Any) -> bool:
+def same(sent: Any, got: Any) -> bool:
     if isinstance(sent, list) and isinstance(got, list):
         # AWS gives no order guarantee for security groups and subnets.
         return sorted(map(repr, sent)) == sorted(map(repr, got))
@@ -42,13 +43,13 @@ def roundtrip(exchange: Exchange, ctx: CheckContext) -> None:
         raise Mismatch(f"body is not JSON: {exchange.raw_body[:200]!r}") from None
     diffs = []
     for path in overlays.ROUND_TRIP_PATHS:
-        sent = _get(ctx.sent, path)
-        if sent is _ABSENT:
+        sent = lookup(ctx.sent, path)
+        if sent is ABSENT:
             continue
-        got = _get(body, path)
-        if got is _ABSENT:
+        got = lookup(body, path)
+        if got is ABSENT:
             diffs.append(f"{'.'.join(path)}: sent {sent!r}, Describe omits it")
-        elif not _same(sent, got):
+        elif not same(sent, got):
             diffs.append(f"{'.'.join(path)}: sent {sent!r}, Describe returns {got!r}")
     if diffs:
         raise Mismatch("Describe does not return what Create sent:\n    " + "\n    ".join(diffs))

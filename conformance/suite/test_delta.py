@@ -21,15 +21,13 @@ from typing import Any
 import pytest
 
 from conformance import checks, modeldiff
+from conformance.checks.roundtrip import ABSENT, lookup, same
 from conformance.errors import CheckFailure
 from conformance.exchange import Exchange
 from conformance.model import OPERATIONS, operation
 from conformance.overlays import ROUND_TRIP_PATHS, SUMMARY_PATHS
 from conformance.scenarios import FOUNDING_CREATE
 from conformance.session import RunSession
-
-_ABSENT = object()
-
 
 @functools.cache
 def cases_since(path: str) -> tuple[modeldiff.DeltaCase, ...]:
@@ -55,14 +53,6 @@ def test_delta(conformance_session: RunSession, delta_case: modeldiff.DeltaCase)
 # ---------------------------------------------------------------- requests
 
 
-def _get(data: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(data, dict) or key not in data:
-            return _ABSENT
-        data = data[key]
-    return data
-
-
 def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
     out = copy.deepcopy(data)
     node = out
@@ -81,7 +71,7 @@ def _minimal_with(path: tuple[str, ...]) -> dict[str, Any]:
 
     return find(
         strategies.requests(operation("CreateCompilationJob")),
-        lambda request: _get(request, path) is not _ABSENT,
+        lambda request: lookup(request, path) is not ABSENT,
         settings=settings(database=None, derandomize=True, max_examples=500,
                           suppress_health_check=list(HealthCheck)),
     )
@@ -92,7 +82,7 @@ def create_request(case: modeldiff.DeltaCase) -> dict[str, Any]:
     if case.kind in ("describe-returned", "operation-added"):  # path is not a request member
         return copy.deepcopy(FOUNDING_CREATE)
     path = case.path
-    base = FOUNDING_CREATE if _get(FOUNDING_CREATE, path) is not _ABSENT else _minimal_with(path)
+    base = FOUNDING_CREATE if lookup(FOUNDING_CREATE, path) is not ABSENT else _minimal_with(path)
     request = copy.deepcopy(base)
     if case.value is not None:
         request = _set(request, path, case.value)
@@ -118,12 +108,6 @@ def _body(case: modeldiff.DeltaCase, exchange: Exchange) -> Any:
         return exchange.wire()
     except ValueError:
         raise _fail(case, f"body is not JSON: {exchange.raw_body[:200]!r}", exchange) from None
-
-
-def _same(sent: Any, got: Any) -> bool:
-    if isinstance(sent, list) and isinstance(got, list):
-        return sorted(map(repr, sent)) == sorted(map(repr, got))  # no order guarantee (AWS)
-    return sent == got
 
 
 def judge(session: RunSession, case: modeldiff.DeltaCase) -> None:
@@ -152,34 +136,34 @@ def judge(session: RunSession, case: modeldiff.DeltaCase) -> None:
         if not summaries:
             raise _fail(case, f"ListCompilationJobs(NameContains={name!r}) has no summary of the job", exchange)
         member = SUMMARY_PATHS[case.path]
-        got = summaries[0].get(member, _ABSENT)
+        got = summaries[0].get(member, ABSENT)
         if got != case.value:
-            shown = "omits it" if got is _ABSENT else f"shows {got!r}"
+            shown = "omits it" if got is ABSENT else f"shows {got!r}"
             raise _fail(case, f"created with {dotted}={case.value!r}; the summary's {member} {shown}", exchange)
         return
     exchange = session.call("DescribeCompilationJob", {"CompilationJobName": name})
     _answered(exchange)
     body = _body(case, exchange)
     if case.kind == "describe-echoed":
-        got = _get(body, case.path)
+        got = lookup(body, case.path)
         if got != case.value:
-            shown = "omits it" if got is _ABSENT else f"returns {got!r}"
+            shown = "omits it" if got is ABSENT else f"returns {got!r}"
             raise _fail(case, f"created with {dotted}={case.value!r}; Describe {shown}", exchange)
     elif case.kind == "describe-roundtrip":
         diffs = []
         for kept in ROUND_TRIP_PATHS:
-            if kept[: len(case.path)] != case.path or _get(sent, kept) is _ABSENT:
+            if kept[: len(case.path)] != case.path or lookup(sent, kept) is ABSENT:
                 continue
-            got = _get(body, kept)
-            if got is _ABSENT:
-                diffs.append(f"{'.'.join(kept)}: sent {_get(sent, kept)!r}, Describe omits it")
-            elif not _same(_get(sent, kept), got):
-                diffs.append(f"{'.'.join(kept)}: sent {_get(sent, kept)!r}, Describe returns {got!r}")
+            got = lookup(body, kept)
+            if got is ABSENT:
+                diffs.append(f"{'.'.join(kept)}: sent {lookup(sent, kept)!r}, Describe omits it")
+            elif not same(lookup(sent, kept), got):
+                diffs.append(f"{'.'.join(kept)}: sent {lookup(sent, kept)!r}, Describe returns {got!r}")
         if diffs:
             raise _fail(case, "the new member does not round-trip:\n    " + "\n    ".join(diffs), exchange)
     elif case.kind == "describe-returned":
-        got = _get(body, case.path)
-        if got is _ABSENT:
+        got = lookup(body, case.path)
+        if got is ABSENT:
             if case.required:
                 raise _fail(case, f"{dotted} is required in the current model; Describe omits it", exchange)
             pytest.skip(f"Describe did not return {dotted} (optional in the model): nothing to judge")
