@@ -284,18 +284,24 @@ def _tags():
     return strategies.requests(_op("AddTags")).map(lambda r: unique(r["Tags"])).filter(bool)
 
 
+def _tags_listed(session, create):
+    sent, created = session.create_job(create, hint="tags")
+    arn = created.wire().get("CompilationJobArn")
+    listed = session.call("ListTags", {"ResourceArn": arn, "MaxResults": 100})
+    checks.get("no-server-error")(listed)
+    checks.get("accepted")(listed)
+    checks.get("tags-roundtrip")(listed, CheckContext(sent=sent))
+
+
 @pytest.mark.conformance(operation="ListTags", check="tags-roundtrip", case="generated")
 def test_tags_roundtrip(conformance_session):
-    @given(tags=_tags())
-    def run(tags):
-        sent, created = conformance_session.create_job({**FOUNDING_CREATE, "Tags": tags}, hint="tags")
-        arn = created.wire().get("CompilationJobArn")
-        listed = conformance_session.call("ListTags", {"ResourceArn": arn, "MaxResults": 100})
-        checks.get("no-server-error")(listed)
-        checks.get("accepted")(listed)
-        checks.get("tags-roundtrip")(listed, CheckContext(sent=sent))
+    given(tags=_tags())(lambda tags: _tags_listed(conformance_session, {**FOUNDING_CREATE, "Tags": tags}))()
 
-    run()
+
+@pytest.mark.conformance(operation="ListTags", check="tags-roundtrip", case="created-without-tags")
+def test_tags_none(conformance_session):
+    """A job created without Tags has none: ListTags answers an empty list."""
+    _tags_listed(conformance_session, FOUNDING_CREATE)
 
 
 @pytest.mark.conformance(operation="DescribeCompilationJob", check="gone-after-delete", case="deleted")
