@@ -12,24 +12,11 @@ value set: [...]``): the value found at the problem's path, the path in AWS's sp
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from ..model import SERVICE, service_model
 
-__all__ = ["Problem", "service_model", "validate_input", "validation_message"]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken constraint: where (AWS-style dotted path), and the clause AWS would write."""
-
-    path: str
-    value: Any
-    constraint: str
-
-    def clause(self) -> str:
-        return f"Value {_show(self.value)} at '{self.path}' failed to satisfy constraint: {self.constraint}"
+__all__ = ["service_model", "validate_input", "validation_message"]
 
 
 def _show(value: Any) -> str:
@@ -45,21 +32,23 @@ def _show(value: Any) -> str:
     return text if len(text) <= 100 else text[:100] + "..."
 
 
-def validation_message(problems: list[Problem]) -> str:
-    n = len(problems)
+def validation_message(clauses: list[str]) -> str:
+    n = len(clauses)
     head = f"{n} validation error{'s' if n != 1 else ''} detected: "
-    return head + "; ".join(p.clause() for p in problems)
+    return head + "; ".join(clauses)
 
 
-def validate_input(operation: str, body: Any, service: str = SERVICE) -> list[Problem]:
-    """Every constraint of ``operation``'s input shape that ``body`` breaks (empty: valid)."""
+def validate_input(operation: str, body: Any, service: str = SERVICE) -> list[str]:
+    """One AWS-style clause per constraint of ``operation``'s input shape that ``body``
+    breaks (empty: valid), e.g. ``Value null at 'outputConfig' failed to satisfy
+    constraint: Member must not be null``."""
     from strategies import validate
 
     shape = service_model(service).operation_model(operation).input_shape
     if shape is None:
         return []
     body = _drop_null_members(body)  # AWS JSON: a null member is an absent one
-    return [_aws_problem(problem, body, shape) for problem in validate(body, shape, wire=True)]
+    return [_clause(problem, body, shape) for problem in validate(body, shape, wire=True)]
 
 
 def _drop_null_members(value: Any) -> Any:
@@ -86,9 +75,9 @@ _TYPE_WORDS = {
 }
 
 
-def _aws_problem(problem: Any, body: Any, root: Any) -> Problem:
-    """A :class:`strategies.Problem` as AWS words it: the path in AWS's spelling, the value
-    found there, and the constraint stated from the shape the path leads to."""
+def _clause(problem: Any, body: Any, root: Any) -> str:
+    """A :class:`strategies.Problem` as AWS words it: the value found at its path, the path
+    in AWS's spelling, and the constraint stated from the shape the path leads to."""
     value, shape, parent, where = body, root, None, ""
     key_of_map = problem.message.startswith("map key: ")
     for i, part in enumerate(problem.path):
@@ -111,8 +100,8 @@ def _aws_problem(problem: Any, body: Any, root: Any) -> Problem:
             value = value.get(part) if isinstance(value, dict) else None
         else:
             shape, value = None, None
-    where = where or root.name
-    return Problem(where, value, _constraint(problem, value, shape, parent))
+    constraint = _constraint(problem, value, shape, parent)
+    return f"Value {_show(value)} at '{where or root.name}' failed to satisfy constraint: {constraint}"
 
 
 def _constraint(problem: Any, value: Any, shape: Any, parent: Any) -> str:
