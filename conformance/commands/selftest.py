@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="jobs complete instantly instead of moving STARTING -> INPROGRESS -> COMPLETED")
     parser.add_argument("--read-timeout", type=float, default=5.0,
                         help="read timeout of each run's client, so a hanging defect costs seconds")
+    parser.add_argument("-k", dest="keyword", default=None, metavar="EXPRESSION",
+                        help="run only the suite tests matching this pytest -k expression "
+                             "(a quicker, partial measure)")
     parser.add_argument("--output", default=None, metavar="DIR",
                         help="keep every run's report under DIR/<defect>/ and write DIR/selftest.json")
 
@@ -52,7 +55,7 @@ class Outcome:
 def _run_suite(url: str, out: Path, args: argparse.Namespace) -> tuple[int, dict[str, str], str | None]:
     cmd = [sys.executable, "-m", "conformance", "run", "--backend", "server", "--endpoint-url", url,
            "--profile", args.profile, "--output", str(out), "-q", "--", "--read-timeout",
-           str(args.read_timeout), "-p", "no:randomly"]
+           str(args.read_timeout), "-p", "no:randomly"] + (["-k", args.keyword] if args.keyword else [])
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     report = out / "report.json"
     if not report.exists():

@@ -649,6 +649,18 @@ class StopOnTerminalAccepted(Defect):
 
 
 @_register
+class StopRunningRejected(Defect):
+    name: str = "stop_running_rejected"
+    description: str = "Stop is always refused with ValidationException, also for a running job"
+    kind: str = "lifecycle"
+    operations: tuple[str, ...] = (STOP,)
+    needs_lifecycle: bool = True
+
+    def request(self, ex, state):
+        _error(ex, 400, "ValidationException", "The compilation job cannot be stopped.")
+
+
+@_register
 class TerminalStatusChanges(Defect):
     name: str = "terminal_status_changes"
     description: str = "A job read COMPLETED once reads INPROGRESS on later Describes"

@@ -299,6 +299,12 @@ def stop_of_completed_rejected(api, name):
     return reply.status == 400 and reply.code == "ValidationException"
 
 
+@probe("stop_running_rejected", lifecycle=QUICK)
+def stop_of_running_accepted(api, name):
+    _created(api, name)
+    return api.call("stop_compilation_job", CompilationJobName=name).status == 200
+
+
 @probe("terminal_status_changes")
 def terminal_status_stays(api, name):
     _created(api, name)
