@@ -159,12 +159,14 @@ def open_backend(options: BackendOptions) -> Iterator[Backend]:
 def _long_lived_heap_frozen() -> Iterator[None]:
     """For the block, leave what is already allocated out of the garbage collector's walks.
 
-    When a run opens its backend, pytest, Hypothesis, botocore and moto are imported: some
-    200,000 objects that live as long as the process. Every full collection walked them all
-    again (a few tenths of a second each, several per run, about 8 % of a suite's CPU time on
-    moto); ``gc.freeze`` moves them to the permanent generation. Objects made during the
-    block are collected as before; ``gc.unfreeze`` at the end of the outermost block hands
-    the rest back."""
+    When a run opens its backend, pytest, Hypothesis, botocore and moto are imported: about
+    100,000 tracked objects that live as long as the process, which every full collection
+    walked again (0.15-0.2 s each on a 2-core machine). ``gc.freeze`` moves them to the
+    permanent generation, so the full collections during the run walk only what the run made
+    (measured, dev profile on moto: 0.65-0.87 s of CPU in full collections instead of
+    0.9-1.0 s; the collections during start-up and collection, before this, are unchanged).
+    Objects made during the block are collected as before; ``gc.unfreeze`` at the end of the
+    outermost block hands the rest back."""
     import gc
 
     global _frozen_depth

@@ -190,7 +190,32 @@ def pattern_text(regex: re.Pattern[str], header: bool = False) -> st.SearchStrat
     from ._nfa import safe_fullmatch
 
     match = safe_fullmatch(regex)
-    return strategy.filter(lambda s: bool(match(s)))
+    return validated_filter(strategy, lambda s: bool(match(s)))
+
+
+def validated_filter(strategy: st.SearchStrategy[Any], condition: Any) -> st.SearchStrategy[Any]:
+    """``strategy.filter(condition)``, validated now and not again at every draw.
+
+    Hypothesis (6.155) re-initialises a ``FilteredStrategy`` in its own ``do_validate``, which
+    clears the flag that says it was validated: every ``data.draw`` of it validated it again
+    (rewriting the filter, parsing the lambda's source for numeric bounds), about a tenth of
+    the time a CreateCompilationJob request takes to draw. The same strategy object, class
+    and label (so the same choices and spans, and the same derandomized examples): only
+    the repeated validation is skipped."""
+    filtered = strategy.filter(condition)
+    filtered.validate()
+    # Callers may draw the lazy wrapper or (st.builds, st.tuples unwrap their arguments) the
+    # strategy inside it: mark each layer whose flag did not stick.
+    layer: Any = filtered
+    while layer is not None:
+        if getattr(layer, "validate_called", None) == {}:
+            layer.validate = _already_validated
+        layer = getattr(layer, "wrapped_strategy", None)
+    return filtered
+
+
+def _already_validated() -> None:
+    return None
 
 
 def class_chars(atom: str, header: bool = False) -> st.SearchStrategy[str]:

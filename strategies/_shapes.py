@@ -25,7 +25,7 @@ from hypothesis.strategies import SearchStrategy
 from hypothesis.errors import InvalidArgument
 
 from . import _overlays as ov
-from ._regexgen import Unsupported, class_chars, pattern_text
+from ._regexgen import Unsupported, class_chars, pattern_text, validated_filter
 from ._patterns import PatternError, compile_pattern, translate_for_generation
 
 MAX_DEPTH = 3
@@ -110,8 +110,8 @@ def pattern_strategy(
         except (InvalidArgument, ValueError):
             strategy = st.from_regex(regex, fullmatch=True)
     if min_size > 0 or max_size is not None:
-        strategy = strategy.filter(
-            lambda s, lo=min_size, hi=max_size: lo <= len(s) and (hi is None or len(s) <= hi)
+        strategy = validated_filter(
+            strategy, lambda s, lo=min_size, hi=max_size: lo <= len(s) and (hi is None or len(s) <= hi)
         )
     _pattern_cache[key] = strategy
     return strategy
