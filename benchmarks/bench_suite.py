@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     if load:
         print(f"load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print("command: python -m conformance run --output <tmpdir> -q" + (" " + " ".join(extra) if extra else "")
-          + "  (backend moto in-process, default profile)")
+          + "  (backend moto in-process; the default profile unless an extra argument names one)")
     work = Path(tempfile.mkdtemp(prefix="bench-suite-"))
     results = []
     for i in range(1, args.reps + 1):
