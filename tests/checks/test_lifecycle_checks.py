@@ -1,0 +1,124 @@
+"""The lifecycle checks: what a legal walk is (unit), that every walk a simulated job really
+goes through is legal (property, against the fault proxy's own lifecycle model), and that the
+suite's lifecycle, filter and tag tests kill their defects on a backend whose jobs move over
+time while passing on the faithful one (selftest, narrowed with -k)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, strategies as st
+
+from conformance import checks
+from conformance.checks import CheckContext
+from conformance.checks.lifecycle import walk_problem
+from conformance.errors import CheckFailure
+from conformance.exchange import Exchange
+from conformance.faults.faithful import Lifecycle, _Job
+
+LEGAL = [
+    (["STARTING", "INPROGRESS", "COMPLETED", "COMPLETED"], None),
+    (["STARTING", "COMPLETED"], None),
+    (["INPROGRESS", "FAILED"], None),
+    (["COMPLETED"], None),
+    (["STARTING", "STOPPING", "STOPPED", "STOPPED"], 1),
+    (["INPROGRESS", "STOPPED"], 1),
+    (["STOPPING"], 0),
+]
+ILLEGAL = [
+    (["COMPLETED", "INPROGRESS"], None, "terminal status changed"),
+    (["FAILED", "COMPLETED"], None, "terminal status changed"),
+    (["INPROGRESS", "STARTING"], None, "illegal transition"),
+    (["STARTING", "STOPPING"], None, "without an accepted StopCompilationJob"),
+    (["STARTING", "STOPPING", "COMPLETED"], 1, "after an accepted StopCompilationJob"),
+    (["STARTING", "Completed"], None, "not a CompilationJobStatus"),
+]
+
+
+@pytest.mark.parametrize("walk,stopped_after", LEGAL)
+def test_legal_walks_pass(walk, stopped_after):
+    assert walk_problem(walk, stopped_after) is None
+
+
+@pytest.mark.parametrize("walk,stopped_after,why", ILLEGAL)
+def test_illegal_walks_fail_with_the_reason(walk, stopped_after, why):
+    problem = walk_problem(walk, stopped_after)
+    assert problem is not None and why in problem
+    with pytest.raises(CheckFailure, match="observed: "):
+        checks.get("status-walk")(Exchange("DescribeCompilationJob", {}, 200),
+                                  CheckContext(expect={"walk": walk, "stopped_after": stopped_after}))
+
+
+@given(reads=st.lists(st.floats(0, 3), min_size=1, max_size=12).map(sorted),
+       stop_at=st.none() | st.floats(0, 3), fails=st.booleans())
+def test_every_walk_of_a_simulated_job_is_legal(reads, stop_at, fails):
+    """The proxy's lifecycle (the one the faithful layer simulates) read at any instants, with
+    or without a Stop while running: the check must accept it."""
+    lc = Lifecycle(starting_s=0.5, inprogress_s=1.0, stopping_s=0.5)
+    job = _Job("j", created=0.0, fails=fails)
+    walk, stopped_after = [], None
+    for t in reads:
+        if stop_at is not None and stopped_after is None and t >= stop_at:
+            if job.view(lc, 0.0, stop_at).status in ("STARTING", "INPROGRESS"):
+                job.stop_at, stopped_after = stop_at, len(walk)
+            else:
+                stop_at = None
+        walk.append(job.view(lc, 0.0, t).status)
+    assert walk_problem(walk, stopped_after) is None, (walk, stopped_after)
+
+
+def _exchange(status, body):
+    return Exchange("StopCompilationJob", {"CompilationJobName": "j"}, status, raw_body=json.dumps(body).encode())
+
+
+def test_stop_checks():
+    refused = _exchange(400, {"__type": "ValidationException", "Message": "cannot be stopped"})
+    accepted = _exchange(200, {})
+    checks.get("stop-terminal-rejected")(refused, CheckContext(expect={"status": "COMPLETED"}))
+    with pytest.raises(CheckFailure, match="expected a 4xx"):
+        checks.get("stop-terminal-rejected")(accepted, CheckContext(expect={"status": "COMPLETED"}))
+    checks.get("stop-running-accepted")(accepted, CheckContext(expect={"status_after": "STOPPING"}))
+    checks.get("stop-running-accepted")(refused, CheckContext(expect={"status_after": "COMPLETED"}))
+    with pytest.raises(CheckFailure, match="running job"):
+        checks.get("stop-running-accepted")(refused, CheckContext(expect={"status_after": "INPROGRESS"}))
+
+
+#: defect -> a result id fragment that must kill it (the suite narrowed to these tests).
+EXPECTED = {
+    "stopped_job_completes": "DescribeCompilationJob/status-walk/after-stop",
+    "terminal_status_changes": "DescribeCompilationJob/status-walk/until-terminal",
+    "stop_on_terminal_accepted": "StopCompilationJob/stop-terminal-rejected/ended",
+    "stop_running_rejected": "StopCompilationJob/stop-running-accepted/just-created",
+    "drop_model_artifacts": "DescribeCompilationJob/response-shape/ended",
+    "drop_inference_image": "DescribeCompilationJob/inference-image/ended",
+    "tags_dropped": "ListTags/tags-roundtrip/generated",
+    "ignore_status_equals": "ListCompilationJobs/filter-oracle/StatusEquals=held",
+    "ignore_creation_time_filter": "ListCompilationJobs/filter-oracle/CreationTimeAfter=between",
+    "ignore_last_modified_time_filter": "ListCompilationJobs/filter-oracle/LastModifiedTimeBefore=between",
+    "delete_noop": "DescribeCompilationJob/status-walk/state-machine",
+}
+SELECT = "test_lifecycle or tags or filter_oracle_settled"
+
+
+@pytest.mark.slow
+def test_lifecycle_checks_kill_their_defects_on_a_moving_backend(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "selftest", "--defects", ",".join(EXPECTED),
+         "-k", SELECT, "--output", str(tmp_path), "--workers", "2"],
+        capture_output=True, text=True, timeout=1500,
+    )
+    summary = json.loads((tmp_path / "selftest.json").read_text())
+    assert summary["false_alarms"] == [], proc.stdout
+    rows = {r["defect"]: r for r in summary["rows"]}
+    for defect, rid in EXPECTED.items():
+        assert rid in rows[defect]["by"], (defect, rows[defect]["by"], proc.stdout)
+    faithful = json.loads((tmp_path / "faithful" / "report.json").read_text())
+    outcomes = {r["id"]: r["outcome"] for r in faithful["results"]}
+    assert all(outcomes.get(rid) == "passed" for rid in EXPECTED.values()), outcomes
+    # The faithful proxy's jobs really move: nothing completed at once, and a job was seen
+    # STARTING or INPROGRESS, then stopped (after-stop needs a running job to pass).
+    assert not faithful.get("notes"), faithful.get("notes")
+    assert outcomes["StopCompilationJob/stop-running-accepted/just-created"] == "passed"
