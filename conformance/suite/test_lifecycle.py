@@ -8,6 +8,7 @@ jobs are COMPLETED the instant they are created gets a fidelity note, not a fail
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 
 import pytest
@@ -46,7 +47,7 @@ def _summaries(page):
     return [s for s in items if isinstance(s, dict)] if isinstance(items, list) else []
 
 
-def _reached_terminal(session, walk, reads, what):
+def _reached_terminal(session, walk, what):
     if walk[-1] not in TERMINAL:
         pytest.skip(f"still {walk[-1]} after the poll budget of {session.poll_budget:g} s: {what} "
                     "not judged (raise --poll-budget)")
@@ -65,7 +66,7 @@ def test_walk_until_terminal(conformance_session, conformance_note):
         checks.get("accepted")(r)
     walk = [status_of(r) for r in reads]
     _walk(walk, exchange=reads[-1])
-    _reached_terminal(session, walk, reads, "terminal stability")
+    _reached_terminal(session, walk, "terminal stability")
     if len(walk) == 1:
         conformance_note("DescribeCompilationJob/lifecycle/instant-completion",
                          INSTANT.format(status=walk[0], what="Stop on a running job"),
@@ -114,7 +115,7 @@ def test_walk_after_stop(conformance_session, conformance_note):
     reads = session.poll(name)
     walk += [status_of(r) for r in reads]
     _walk(walk, stopped_after=1, exchange=reads[-1])
-    _reached_terminal(session, walk, reads, "the end of a stopped job")
+    _reached_terminal(session, walk, "the end of a stopped job")
     for _ in range(2):
         walk.append(_read(session, name)[1])
     _walk(walk, stopped_after=1, exchange=reads[-1])
@@ -127,7 +128,7 @@ def test_stop_terminal_rejected(conformance_session):
     name = sent["CompilationJobName"]
     reads = session.poll(name)
     walk = [status_of(r) for r in reads]
-    _reached_terminal(session, walk, reads, "Stop of an ended job")
+    _reached_terminal(session, walk, "Stop of an ended job")
     stop = session.call("StopCompilationJob", {"CompilationJobName": name})
     checks.get("stop-terminal-rejected")(stop, CheckContext(expect={"status": walk[-1]}))
     walk.append(_read(session, name)[1])
@@ -156,6 +157,19 @@ def test_ended_job_described(conformance_session, ended_cloud_job, check):
 
 
 # ---------------------------------------------------------------- the state machine
+
+
+def _judged(method):
+    """A rule whose CheckFailure is kept for teardown (``LifecycleMachine.judging``), and that
+    sends nothing once a failure is kept."""
+
+    @functools.wraps(method)
+    def body(self, *args, **kwargs):
+        if self.failure is None:
+            with self.judging():
+                method(self, *args, **kwargs)
+
+    return body
 
 
 class LifecycleMachine(RuleBasedStateMachine):
@@ -213,86 +227,76 @@ class LifecycleMachine(RuleBasedStateMachine):
         return name
 
     @rule(name=jobs)
+    @_judged
     def describe(self, name):
-        if self.failure is not None:
+        exchange = self.session.call("DescribeCompilationJob", {"CompilationJobName": name})
+        if self.model[name]["deleted"]:
+            checks.get("gone-after-delete")(exchange)
             return
-        with self.judging():
-            exchange = self.session.call("DescribeCompilationJob", {"CompilationJobName": name})
-            if self.model[name]["deleted"]:
-                checks.get("gone-after-delete")(exchange)
-                return
-            checks.get("no-server-error")(exchange)
-            checks.get("accepted")(exchange)
-            checks.get("timestamps-ordered")(exchange)
-            self._see(name, status_of(exchange), exchange)
+        checks.get("no-server-error")(exchange)
+        checks.get("accepted")(exchange)
+        checks.get("timestamps-ordered")(exchange)
+        self._see(name, status_of(exchange), exchange)
 
     @rule()
+    @_judged
     def list(self):
-        if self.failure is not None:
-            return
-        with self.judging():
-            page = self.session.call("ListCompilationJobs", {"NameContains": self.stem, "MaxResults": 100})
-            checks.get("no-server-error")(page)
-            checks.get("accepted")(page)
-            live = [n for n, job in self.model.items() if not job["deleted"]]
-            gone = [n for n, job in self.model.items() if job["deleted"]]
-            checks.get("listed-once")(page, CheckContext(expect={"live": live, "gone": gone}))
-            for summary in _summaries(page):
-                if summary.get("CompilationJobName") in live:
-                    self._see(summary["CompilationJobName"], summary.get("CompilationJobStatus"), page)
+        page = self.session.call("ListCompilationJobs", {"NameContains": self.stem, "MaxResults": 100})
+        checks.get("no-server-error")(page)
+        checks.get("accepted")(page)
+        live = [n for n, job in self.model.items() if not job["deleted"]]
+        gone = [n for n, job in self.model.items() if job["deleted"]]
+        checks.get("listed-once")(page, CheckContext(expect={"live": live, "gone": gone}))
+        for summary in _summaries(page):
+            if summary.get("CompilationJobName") in live:
+                self._see(summary["CompilationJobName"], summary.get("CompilationJobStatus"), page)
 
     @rule(name=jobs)
+    @_judged
     def stop(self, name):
-        if self.failure is not None:
-            return
-        with self.judging():
-            job = self.model[name]
-            before = job["walk"][-1] if job["walk"] else None
-            exchange = self.session.call("StopCompilationJob", {"CompilationJobName": name})
-            checks.get("no-server-error")(exchange)
-            if job["deleted"]:
-                checks.get("missing-resource")(exchange)
-            elif before in TERMINAL:
-                checks.get("stop-terminal-rejected")(exchange, CheckContext(expect={"status": before}))
-            elif exchange.ok:
-                if job["stopped_after"] is None:
-                    job["stopped_after"] = len(job["walk"])
-            else:
-                after = self.session.call("DescribeCompilationJob", {"CompilationJobName": name})
-                checks.get("stop-running-accepted")(exchange, CheckContext(expect={"status_after": status_of(after)}))
-                self._see(name, status_of(after), after)
+        job = self.model[name]
+        before = job["walk"][-1] if job["walk"] else None
+        exchange = self.session.call("StopCompilationJob", {"CompilationJobName": name})
+        checks.get("no-server-error")(exchange)
+        if job["deleted"]:
+            checks.get("missing-resource")(exchange)
+        elif before in TERMINAL:
+            checks.get("stop-terminal-rejected")(exchange, CheckContext(expect={"status": before}))
+        elif exchange.ok:
+            if job["stopped_after"] is None:
+                job["stopped_after"] = len(job["walk"])
+        else:
+            after = self.session.call("DescribeCompilationJob", {"CompilationJobName": name})
+            checks.get("stop-running-accepted")(exchange, CheckContext(expect={"status_after": status_of(after)}))
+            self._see(name, status_of(after), after)
 
     @rule(name=jobs)
+    @_judged
     def delete(self, name):
-        if self.failure is not None:
-            return
-        with self.judging():
-            job = self.model[name]
-            if not job["deleted"]:
-                exchange = self.session.call("DescribeCompilationJob", {"CompilationJobName": name})
-                checks.get("accepted")(exchange)
-                self._see(name, status_of(exchange), exchange)
-                if job["walk"][-1] not in TERMINAL:
-                    return  # only an ended job can be deleted (aws-docs); not exercised here
-            exchange = self.session.call("DeleteCompilationJob", {"CompilationJobName": name})
-            checks.get("no-server-error")(exchange)
-            if job["deleted"]:
-                checks.get("missing-resource")(exchange)
-                return
+        job = self.model[name]
+        if not job["deleted"]:
+            exchange = self.session.call("DescribeCompilationJob", {"CompilationJobName": name})
             checks.get("accepted")(exchange)
-            job["deleted"] = True
-            if name in self.session.created:
-                self.session.created.remove(name)
+            self._see(name, status_of(exchange), exchange)
+            if job["walk"][-1] not in TERMINAL:
+                return  # only an ended job can be deleted (aws-docs); not exercised here
+        exchange = self.session.call("DeleteCompilationJob", {"CompilationJobName": name})
+        checks.get("no-server-error")(exchange)
+        if job["deleted"]:
+            checks.get("missing-resource")(exchange)
+            return
+        checks.get("accepted")(exchange)
+        job["deleted"] = True
+        if name in self.session.created:
+            self.session.created.remove(name)
 
     @rule(pause=st.sampled_from([0.05, 0.25]))
+    @_judged
     def wait(self, pause):
         """Let time pass, so a backend that really runs jobs shows them move (bounded)."""
-        if self.failure is not None:
-            return
-        with self.judging():
-            if self.moving and self.waited + pause <= self.session.poll_budget:
-                self.waited += pause
-                time.sleep(pause)
+        if self.moving and self.waited + pause <= self.session.poll_budget:
+            self.waited += pause
+            time.sleep(pause)
 
 
 @pytest.mark.conformance(operation="DescribeCompilationJob", check="status-walk", case="state-machine",
