@@ -20,6 +20,8 @@ from conformance.cli import main
         (["run", "--backend", "server", "--endpoint-url", "ftp://x"], "is not an http(s) URL"),
         (["run", "--backend", "aws", "--record-mode", "sometimes"], "unknown record mode"),
         (["run", "--no-such-flag"], "unrecognized arguments"),
+        (["run", "--poll-budget", "-1"], "--poll-budget must not be negative"),
+        (["run", "--poll-budget", "soon"], "invalid float value"),
         (["frobnicate"], "invalid choice"),
     ],
 )

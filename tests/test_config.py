@@ -31,3 +31,14 @@ def test_corrupt_pyproject_is_a_usage_error(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.conformance\nbackend=")
     with pytest.raises(UsageError, match="not valid TOML"):
         resolve({}, tmp_path)
+
+
+def test_poll_budget(tmp_path, monkeypatch):
+    monkeypatch.delenv("CONFORMANCE_POLL_BUDGET", raising=False)
+    assert resolve({}, tmp_path)["poll_budget"] == 60.0
+    (tmp_path / "pyproject.toml").write_text('[tool.conformance]\npoll_budget = 900\n')
+    assert resolve({}, tmp_path)["poll_budget"] == 900.0
+    assert resolve({"poll_budget": 5}, tmp_path)["poll_budget"] == 5.0
+    for bad, why in (("-1", "must not be negative"), ("soon", "number of seconds")):
+        with pytest.raises(UsageError, match=why):
+            resolve({"poll_budget": bad}, tmp_path)

@@ -26,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", default="dev", help=f"Hypothesis profile: {', '.join(PROFILES)}")
     parser.add_argument("-n", "--workers", default=None,
                         help="pytest-xdist workers (e.g. 2 or auto); default: no xdist")
+    parser.add_argument("--poll-budget", default=None, type=float, metavar="SECONDS",
+                        help="how long a scenario may poll one job for a status (default 60; "
+                             "real jobs take minutes)")
     parser.add_argument("--since", default=None, metavar="SERVICE_JSON",
                         help="an older botocore service-2.json[.gz]: add checks aimed at the changes since")
     parser.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
@@ -45,9 +48,10 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     ]
     for flag, value in (("--endpoint-url", args.endpoint_url), ("--region", args.region),
                         ("--record-mode", args.record_mode), ("--cassette-dir", args.cassette_dir),
-                        ("--since", getattr(args, "since", None))):
+                        ("--since", getattr(args, "since", None)),
+                        ("--poll-budget", getattr(args, "poll_budget", None))):
         if value is not None:
-            argv += [flag, value]
+            argv += [flag, str(value)]
     if args.workers:
         argv += ["-n", str(args.workers)]
     argv += ["-q"] if args.quiet else ["-rfEs"]
@@ -56,6 +60,8 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.poll_budget is not None and args.poll_budget < 0:
+        raise UsageError("--poll-budget must not be negative")
     if args.profile not in PROFILES:
         raise UsageError(f"unknown profile {args.profile!r}; choose one of: {', '.join(PROFILES)}")
     BackendOptions(kind=args.backend, endpoint=args.endpoint_url,
