@@ -60,7 +60,7 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.poll_budget is not None and args.poll_budget < 0:
+    if (getattr(args, "poll_budget", None) or 0) < 0:
         raise UsageError("--poll-budget must not be negative")
     if args.profile not in PROFILES:
         raise UsageError(f"unknown profile {args.profile!r}; choose one of: {', '.join(PROFILES)}")
