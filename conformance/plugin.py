@@ -346,6 +346,8 @@ class ResultCollector:
             "record_mode": resolved["record_mode"] if resolved["backend"] == "aws" else None,
         }
         extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"]}
+        if exitstatus == pytest.ExitCode.INTERRUPTED:
+            extra["interrupted"] = True  # a partial report: the results finished before Ctrl-C
         if resolved["backend"] == "aws":
             from . import cassettes
 

@@ -143,6 +143,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v),
         "",
     ]
+    if report.get("interrupted"):
+        lines += ["**Interrupted**: a partial report, only the results finished before the run was stopped.", ""]
     cassettes = report.get("cassettes")
     if cassettes:
         sources = "; ".join(

@@ -21,6 +21,10 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 import urllib.request
 import uuid
 from typing import Any, Iterator
@@ -185,3 +189,33 @@ def test_xdist_workers_share_a_server_safely(tmp_path, baseline):
     assert len(seen) == 2 and {p[-2:] for p in seen} == {"w0", "w1"}, seen
     mixed = {r["id"]: _prefixes(r) for r in report["results"] if len(_prefixes(r)) > 1}
     assert not mixed
+
+
+@pytest.mark.slow
+def test_ctrl_c_cleans_up_and_keeps_a_partial_report(tmp_path):
+    """SIGINT (Ctrl-C) in the middle of a run: the run's jobs are deleted all the same, the
+    results finished so far are in a report that says it is partial, and the exit code is 2,
+    never 0 (a gate must not read a cut-short run as green)."""
+    out = tmp_path / "out"
+    with fresh_server() as url:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "conformance", "run", "--profile", "ci", "--backend", "server",
+             "--endpoint-url", url, "--output", str(out), "-q"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+        deadline = time.monotonic() + 300
+        # Interrupt once a few tests have finished and the run holds jobs of its own.
+        while time.monotonic() < deadline and proc.poll() is None:
+            named = [k for k in _stored_keys() if isinstance(k, str) and RUN_PREFIX.match(k)]
+            if len(named) >= 30:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=300)
+        assert proc.returncode == 2, stdout[-2000:] + stderr[-2000:]
+        assert "interrupted" in stdout + stderr
+        assert not [k for k in _stored_keys() if isinstance(k, str)], "the interrupted run left named jobs behind"
+    report = json.loads((out / "report.json").read_text())
+    assert report["interrupted"] is True
+    assert report["results"], "the results finished before the interrupt were lost"
+    assert "Interrupted" in (out / "report.md").read_text()

@@ -185,3 +185,30 @@ def tags_roundtrip(exchange: Exchange, ctx: CheckContext) -> None:
         changed = sorted(k for k in set(want) & set(got) if want[k] != got[k])
         raise Mismatch(f"ListTags differs from the Tags sent: missing {missing}, unexpected {extra}, "
                        f"changed values {changed}")
+
+
+@register("paginator-agrees", basis="model", applies=always, operations=("ListCompilationJobs",))
+def paginator_agrees(exchange: Exchange, ctx: CheckContext) -> None:
+    """botocore's paginator (the model's ``paginators-1.json``: input and output token
+    NextToken, limit MaxResults), the way most boto3 users list, ends, lists every job of the
+    scenario exactly once, and in the order of the manual NextToken walk.
+    ``ctx.expect``: ``paginated`` (names the paginator yielded, or None), ``error`` (what the
+    paginator raised), ``bounded`` (True when it hit the page bound), ``manual`` (names of the
+    manual walk), ``expected`` names."""
+    e = ctx.expect
+    if e.get("error"):
+        raise Mismatch(f"botocore's paginator stopped with {e['error']}")
+    if e.get("bounded"):
+        raise Mismatch(f"botocore's paginator never ended within {e['pages']} pages")
+    got = list(e["paginated"])
+    problems = []
+    dupes = sorted({n for n in got if got.count(n) > 1})
+    missing = sorted(set(e["expected"]) - set(got))
+    if dupes:
+        problems.append(f"listed more than once: {dupes}")
+    if missing:
+        problems.append(f"never listed: {missing}")
+    if got != list(e["manual"]):
+        problems.append(f"differs from the manual walk:\n        paginator {got}\n        manual    {list(e['manual'])}")
+    if problems:
+        raise Mismatch("botocore's paginator disagrees:\n    " + "\n    ".join(problems))

@@ -164,6 +164,8 @@ def main(args: argparse.Namespace) -> int:
     accept = (f"conformance gate --baseline {shlex.quote(args.baseline)} "
               f"{shlex.quote(args.current)} --update")
     if args.update:
+        if current.get("interrupted"):
+            raise UsageError(f"{args.current}: an interrupted run's partial report is not a baseline; run the suite to the end")
         verdict = None
         if baseline_path.exists():
             baseline = load_report(baseline_path)

@@ -79,5 +79,10 @@ def main(args: argparse.Namespace) -> int:
         return 2
     if not report_path.exists():
         raise UsageError(f"the run wrote no report at {report_path}")
+    if code == pytest.ExitCode.INTERRUPTED:
+        # Never 0: a gate must not take a cut-short run for a green one. The report holds the
+        # results finished before the interrupt and says it is partial ("interrupted").
+        print(f"conformance: error: interrupted; the partial report is {report_path}", flush=True)
+        return 2
     summary = json.loads(report_path.read_text(encoding="utf-8"))["summary"]
     return 1 if summary["failed"] or summary["error"] else 0

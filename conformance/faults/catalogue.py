@@ -360,6 +360,32 @@ class TargetDeviceStaleEnum(Defect):
             )
 
 
+#: TargetDevice values of botocore 1.20.102 (the 2021-06-28 update): an emulator whose enum
+#: list stopped there refuses what the model gained since (ml_m6g, ml_c6g, ml_inf2, ml_trn1,
+#: rasp4b, amba_cv2, imx8mplus). A snapshot on purpose: it is the stale emulator's list.
+_DEVICES_2021 = frozenset((
+    "lambda ml_m4 ml_m5 ml_c4 ml_c5 ml_p2 ml_p3 ml_g4dn ml_inf1 ml_eia2 jetson_tx1 jetson_tx2 "
+    "jetson_nano jetson_xavier rasp3b imx8qm deeplens rk3399 rk3288 aisage sbe_c qcs605 qcs603 "
+    "sitara_am57x amba_cv22 amba_cv25 x86_win32 x86_win64 coreml jacinto_tda4vm").split())
+
+
+@_register
+class TargetDeviceEnum2021(Defect):
+    name: str = "target_device_enum_2021"
+    description: str = ("Create rejects every TargetDevice added after the 2021-06-28 update (ml_inf2, "
+                        "ml_trn1, imx8mplus, ...) with ValidationException; amba_cv25 is accepted")
+    kind: str = "invalid-input"
+    operations: tuple[str, ...] = (CREATE,)
+
+    def request(self, ex, state):
+        out = ex.params.get("OutputConfig") if isinstance(ex.params, dict) else None
+        device = out.get("TargetDevice") if isinstance(out, dict) else None
+        if isinstance(device, str) and device not in _DEVICES_2021:
+            _error(ex, 400, "ValidationException",
+                   f"1 validation error detected: Value '{device}' at 'outputConfig.targetDevice' failed to "
+                   f"satisfy constraint: Member must satisfy enum value set: [{', '.join(sorted(_DEVICES_2021))}]")
+
+
 @_register
 class InvalidInputAccepted(Defect):
     name: str = "invalid_input_accepted"

@@ -101,6 +101,35 @@ def _op(name):
     return operation(name)
 
 
+def _out_of_range(name: str, member: str) -> dict:
+    """One case below the model's minimum and one above its maximum of ``member``."""
+    import strategies
+
+    meta = _op(name).input_shape.members[member].metadata
+    cases = {}
+    if "min" in meta:
+        cases[f"{member}=below-min"] = (meta["min"] - 1, strategies.Violation(
+            (member,), "min_value", f"{meta['min'] - 1} is below the minimum {meta['min']}", client_side=True))
+    if "max" in meta:
+        cases[f"{member}=above-max"] = (meta["max"] + 1, strategies.Violation(
+            (member,), "max_value", f"{meta['max'] + 1} is above the maximum {meta['max']}"))
+    return cases
+
+
+MAX_RESULTS_CASES = _out_of_range("ListCompilationJobs", "MaxResults")
+
+
+@pytest.mark.conformance(operation="ListCompilationJobs", check="invalid-rejected")
+@pytest.mark.parametrize("case", list(MAX_RESULTS_CASES))
+def test_max_results_out_of_range(conformance_session, case):
+    """Both ends of MaxResults' range, every run (the generated invalid requests may not draw
+    them): a backend that clamps or ignores an out-of-range page size fails here."""
+    value, violation = MAX_RESULTS_CASES[case]
+    page = conformance_session.call("ListCompilationJobs", {"NameContains": conformance_session.prefix,
+                                                            "MaxResults": value})
+    checks.get("invalid-rejected")(page, CheckContext(expect={"violation": violation}))
+
+
 #: Seconds between the listing jobs' two batches: more than twice botocore's whole-second
 #: rounding of time filters, so a bound between the batches is > 1 s from every job.
 SPREAD_S = 2.3
@@ -132,23 +161,59 @@ def listing_jobs(conformance_session):
     return stem, names
 
 
-@pytest.mark.conformance(operation="ListCompilationJobs", check="pagination-walk")
-@pytest.mark.parametrize("case", ["MaxResults=1", "MaxResults=2", "MaxResults=3"])
-def test_pagination_walk(conformance_session, listing_jobs, case):
-    k = int(case.split("=")[1])
-    stem, names = listing_jobs
+def _walk(session, stem, k):
+    """Walk NextToken by hand with MaxResults ``k``: every page, and whether the walk hit
+    MAX_PAGES with a token still to follow."""
     pages, token = [], None
     for _ in range(MAX_PAGES):
         request = {"NameContains": stem, "MaxResults": k, **({"NextToken": token} if token else {})}
-        page = conformance_session.call("ListCompilationJobs", request)
+        page = session.call("ListCompilationJobs", request)
         pages.append(page)
         body = page.parsed if page.ok and isinstance(page.parsed, dict) else {}
         token = body.get("NextToken")
         if not page.ok or not token:
             break
-    bounded = bool(token) and len(pages) == MAX_PAGES
+    return pages, bool(token) and len(pages) == MAX_PAGES
+
+
+def _names(pages):
+    names = []
+    for page in pages:
+        body = page.wire_or_none()
+        names += [s.get("CompilationJobName") for s in (body.get("CompilationJobSummaries") or [])
+                  if isinstance(s, dict)] if isinstance(body, dict) else []
+    return names
+
+
+@pytest.mark.conformance(operation="ListCompilationJobs", check="pagination-walk")
+@pytest.mark.parametrize("case", ["MaxResults=1", "MaxResults=2", "MaxResults=3"])
+def test_pagination_walk(conformance_session, listing_jobs, case):
+    k = int(case.split("=")[1])
+    stem, names = listing_jobs
+    pages, bounded = _walk(conformance_session, stem, k)
     ctx = CheckContext(expect={"pages": pages, "k": k, "expected": names, "bounded": bounded})
     checks.get("pagination-walk")(pages[-1], ctx)
+
+
+@pytest.mark.conformance(operation="ListCompilationJobs", check="paginator-agrees", case="PageSize=2")
+def test_paginator_agrees(conformance_session, listing_jobs):
+    """botocore's own paginator over the same listing, bounded like the manual walk (botocore
+    stops a token that repeats at once, not a cycle of fresh ones)."""
+    stem, names = listing_jobs
+    pages, _ = _walk(conformance_session, stem, 2)
+    paginated, error, count = [], None, 0
+    paginator = conformance_session.caller.client.get_paginator("list_compilation_jobs")
+    try:
+        for page in paginator.paginate(NameContains=stem, PaginationConfig={"PageSize": 2}):
+            count += 1
+            if count > MAX_PAGES:
+                break
+            paginated += [s.get("CompilationJobName") for s in page.get("CompilationJobSummaries", [])]
+    except Exception as exc:  # noqa: BLE001 - botocore's, or anything an in-process backend raises
+        error = f"{type(exc).__name__}: {exc}"
+    ctx = CheckContext(expect={"paginated": paginated, "error": error, "bounded": count > MAX_PAGES,
+                               "pages": MAX_PAGES, "manual": _names(pages), "expected": names})
+    checks.get("paginator-agrees")(pages[-1], ctx)
 
 
 @pytest.mark.conformance(operation="ListCompilationJobs", check="garbage-token", case="never-issued")

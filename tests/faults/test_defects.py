@@ -159,6 +159,24 @@ def amba_cv25_accepted(api, name):
     return api.create(name).status == 200 and _described(api, name) is not None
 
 
+@probe("target_device_enum_2021")
+def every_target_device_accepted(api, name):
+    out = {"S3OutputLocation": "s3://neo-bucket/out/"}
+    return all(api.create(f"{name}-{i}", OutputConfig={**out, "TargetDevice": device}).status == 200
+               for i, device in enumerate(service_model().shape_for("TargetDevice").enum))
+
+
+def test_the_2021_device_list_is_botocore_1_20_102s():
+    """The stale emulator's snapshot is exactly the enum of the founding update's model."""
+    import json
+    from pathlib import Path
+
+    from conformance.faults.catalogue import _DEVICES_2021
+
+    fixture = Path(__file__).parents[1] / "reports/fixtures/sagemaker-1.20.102-compilation.json"
+    assert set(json.loads(fixture.read_text())["shapes"]["TargetDevice"]["enum"]) == _DEVICES_2021
+
+
 @probe("invalid_input_accepted")
 def invalid_enum_rejected(api, name):
     reply = api.create(name, OutputConfig={"S3OutputLocation": "s3://neo-bucket/out/", "TargetDevice": "bogus_device"})

@@ -134,3 +134,15 @@ def test_committed_baselines_are_valid_reports(path):
 
 def test_moto_baseline_is_committed():
     assert (BASELINE_DIR / "moto.json").exists()
+
+
+def test_an_interrupted_run_is_not_accepted_as_baseline(tmp_path, baseline, capsys):
+    partial = report(result(CREATE))
+    partial["interrupted"] = True
+    current = write(tmp_path / "current.json", partial)
+    before = Path(baseline).read_text()
+    code, _, err = gate(capsys, "--baseline", baseline, current, "--update")
+    assert code == 2 and "interrupted" in err and len(err.strip().splitlines()) == 1
+    assert Path(baseline).read_text() == before  # nothing is lost
+    code, out, _ = gate(capsys, "--baseline", baseline, current)  # and it cannot pass the gate
+    assert code == 1 and "DISAPPEARED" in out.upper()
