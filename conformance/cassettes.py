@@ -621,11 +621,14 @@ class CassetteManager:
 
     @contextlib.contextmanager
     def use(self, name: str, *, scope: str, user_config: dict[str, Any] | None = None,
-            record: Callable[[dict[str, Any]], None] | None = None, cleanup: bool = True) -> Iterator[Any]:
+            record: Callable[[dict[str, Any]], None] | None = None, cleanup: bool = True,
+            keep_empty: bool = False) -> Iterator[Any]:
         """Wrap a test (or fixture) in cassette ``name``; names made inside are scoped by ``scope``.
 
         Replay without the file is a skip naming the record command. ``record`` receives what the
-        report needs (cassette, state, provenance).
+        report needs (cassette, state, provenance). ``keep_empty``: a recording that sent nothing
+        (a test judging what a fixture's cassette holds) still writes its cassette, with no
+        interactions, so the replay finds it.
         """
         path = self.config.cassette_dir / f"{name}{SUFFIX}"
         shown = _relative(path, self.root)
@@ -660,6 +663,8 @@ class CassetteManager:
                     backend.request_transform = saved_transform
                 state = "unmatched" if _ACTIVE.missed else "replayed"
                 _ACTIVE.missed = False
+                if keep_empty and not self.config.replaying and not path.is_file():
+                    cassette.dirty = True
                 if cassette.dirty:
                     # vcrpy keeps metadata next to the interactions; get_metadata never
                     # overwrites, and a re-recording must say when it was made.

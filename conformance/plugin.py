@@ -193,7 +193,7 @@ def conformance_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
         user_config = request.getfixturevalue("vcr_config")
     except pytest.FixtureLookupError:
         user_config = {}
-    with manager.use(name, scope=name, user_config=user_config,
+    with manager.use(name, scope=name, user_config=user_config, keep_empty=True,
                      record=lambda entry: request.node.user_properties.append((_CASSETTE_KEY, entry))
                      ) as cassette:
         yield cassette

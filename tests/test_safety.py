@@ -9,11 +9,12 @@ conformance/faults/upstream.py), so each server here starts and ends with moto's
 (``POST /moto-api/reset``): a job another test of this process left behind would otherwise
 count as foreign here, or one left here would count against a later test.
 
-A known moto finding shapes the listing checks: the suite's invalid-input check sends a
-Create without CompilationJobName, moto accepts it and stores a job under the key None, and
-from then on every ListCompilationJobs with NameContains answers HTTP 500 (moto filters with
-``name_contains in None``); the unfiltered listing still answers, with a nameless summary.
-Such a job has no name, so no cleanup can delete it (Delete takes a name).
+A known moto finding shapes the listing checks: a model-valid Create with a TargetPlatform
+without the optional Accelerator is stored, and from then on every ListCompilationJobs of that
+server answers HTTP 500 (``KeyError: 'Accelerator'`` while moto builds the summaries). Cleanup
+still deletes such a job by the name it recorded at Create. (The suite never sends a nameless
+Create, which moto would store under the key None, out of any Delete's reach; the tests below
+still count such keys apart from named jobs.)
 """
 
 from __future__ import annotations

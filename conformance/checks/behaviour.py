@@ -163,12 +163,25 @@ def timestamps_ordered(exchange: Exchange, ctx: CheckContext) -> None:
             raise Mismatch(f"{first} {a} is after {then} {b}")
 
 
-@register("gone-after-delete", basis="model", applies=always, operations=("DescribeCompilationJob",))
+@register("gone-after-delete", basis="model", applies=always,
+          operations=("DescribeCompilationJob", "ListCompilationJobs"))
 def gone_after_delete(exchange: Exchange, ctx: CheckContext) -> None:
-    """After a successful Delete, Describe of the job answers that it is missing (400
-    ResourceNotFound or ValidationException, as ``missing-resource``)."""
-    if exchange.status != 400 or exchange.error_code not in overlays.MISSING_RESOURCE_CODES:
-        raise Mismatch(f"a deleted job is still there: {exchange.describe()}")
+    """After a successful Delete of ``ctx.sent``'s job, Describe answers that it is missing
+    (400 ResourceNotFound or ValidationException, as ``missing-resource``) and a listing
+    filtered by its name succeeds without it."""
+    if exchange.operation == "DescribeCompilationJob":
+        if exchange.status != 400 or exchange.error_code not in overlays.MISSING_RESOURCE_CODES:
+            raise Mismatch(f"a deleted job is still there: {exchange.describe()}")
+        return
+    name = (ctx.sent or {}).get("CompilationJobName")
+    if name is None:
+        raise Mismatch("needs the deleted job's Create request (ctx.sent)", basis="assumption")
+    if not exchange.ok:
+        raise Mismatch(f"listing after the Delete failed: {exchange.describe()}")
+    body = exchange.wire_or_none()
+    summaries = body.get("CompilationJobSummaries") or [] if isinstance(body, dict) else []
+    if any(isinstance(s, dict) and s.get("CompilationJobName") == name for s in summaries):
+        raise Mismatch(f"the deleted job {name!r} is still listed")
 
 
 @register("tags-roundtrip", basis="model", applies=on_success, operations=("ListTags",))

@@ -465,6 +465,42 @@ class DeleteNoop(Defect):
 
 
 @_register
+class DeletedStillListed(Defect):
+    name: str = "deleted_still_listed"
+    description: str = "Delete removes the job from Describe, but List still shows its summary (a stale index)"
+    kind: str = "lifecycle"
+    operations: tuple[str, ...] = (DESCRIBE, DELETE, LIST)
+
+    _SUMMARY = ("CompilationJobName", "CompilationJobArn", "CreationTime", "LastModifiedTime",
+                "CompilationJobStatus")
+
+    def response(self, ex, r, state):
+        data = _ok_json(r) if ex.operation != DELETE else {}  # a Delete's 200 may have no body
+        if data is None or r.status != 200:
+            return
+        with state.lock:
+            seen, ghosts = state.setdefault("seen", {}), state.setdefault("ghosts", {})
+            if ex.operation == DESCRIBE:
+                summary = {k: data[k] for k in self._SUMMARY if k in data}
+                device = (data.get("OutputConfig") or {}).get("TargetDevice")
+                if device:
+                    summary["CompilationTargetDevice"] = device
+                seen[data.get("CompilationJobName")] = summary
+            elif ex.operation == DELETE:
+                name = (ex.params or {}).get("CompilationJobName")
+                if name in seen:
+                    ghosts[name] = seen[name]
+            else:
+                contains = (ex.params or {}).get("NameContains") or ""
+                listed = {s.get("CompilationJobName") for s in data.get("CompilationJobSummaries") or []}
+                extra = [g for n, g in ghosts.items() if contains in n and n not in listed]
+                if extra:
+                    data["CompilationJobSummaries"] = [*(data.get("CompilationJobSummaries") or []), *extra]
+                    r.set_json(data)
+                    r.source = "defect"
+
+
+@_register
 class DeleteMissingOk(Defect):
     name: str = "delete_missing_ok"
     description: str = "Delete of a missing job answers 200 instead of ResourceNotFound"

@@ -385,8 +385,9 @@ def test_tags_none(conformance_session):
     _tags_listed(conformance_session, FOUNDING_CREATE)
 
 
-@pytest.mark.conformance(operation="DescribeCompilationJob", check="gone-after-delete", case="deleted")
-def test_gone_after_delete(conformance_session):
+@pytest.mark.conformance(check="gone-after-delete", case="deleted")
+@pytest.mark.parametrize("operation", ["DescribeCompilationJob", "ListCompilationJobs"])
+def test_gone_after_delete(conformance_session, operation):
     sent, _ = conformance_session.create_job(FOUNDING_CREATE, hint="gone")
     name = sent["CompilationJobName"]
     conformance_session.wait_terminal(name)
@@ -394,4 +395,5 @@ def test_gone_after_delete(conformance_session):
     checks.get("accepted")(deleted)
     if name in conformance_session.created:
         conformance_session.created.remove(name)
-    _judge("gone-after-delete", conformance_session.call("DescribeCompilationJob", {"CompilationJobName": name}))
+    request = {"CompilationJobName": name} if operation == "DescribeCompilationJob" else {"NameContains": name}
+    _judge("gone-after-delete", conformance_session.call(operation, request), CheckContext(sent=sent))

@@ -114,6 +114,7 @@ EXPECTED = {
     # The state machine also catches it (listed-once) when a run deletes a job it read ended:
     # that depends on timing, so the deterministic witness is gone-after-delete.
     "delete_noop": "DescribeCompilationJob/gone-after-delete/deleted",
+    "deleted_still_listed": "ListCompilationJobs/gone-after-delete/deleted",
 }
 SELECT = "test_lifecycle or tags or filter_oracle_settled or gone_after_delete"
 

@@ -218,6 +218,14 @@ def delete_removes(api, name):
     return deleted.status == 200 and api.describe(name).code == "ResourceNotFound" and api.names(NameContains=name) == []
 
 
+@probe("deleted_still_listed")
+def deleted_job_not_listed(api, name):
+    _created(api, name)
+    assert _described(api, name) is not None
+    deleted = api.call("delete_compilation_job", CompilationJobName=name)
+    return deleted.status == 200 and api.names(NameContains=name) == []
+
+
 @probe("delete_missing_ok")
 def delete_missing_is_not_found(api, name):
     return api.call("delete_compilation_job", CompilationJobName=name).code == "ResourceNotFound"
