@@ -109,14 +109,16 @@ def pagination_walk(exchange: Exchange, ctx: CheckContext) -> None:
         last = e["pages"][-1].wire_or_none()
         if isinstance(last, dict) and "NextToken" in last:
             problems.append(f"the last page carries NextToken {last['NextToken']!r}")
-    dupes = sorted({n for n in seen if seen.count(n) > 1})
-    missing = sorted(set(e["expected"]) - set(seen))
-    if dupes:
-        problems.append(f"listed more than once: {dupes}")
-    if missing:
-        problems.append(f"never listed: {missing}")
+    problems += _each_once(seen, e["expected"])
     if problems:
         raise Mismatch("pagination walk broken:\n    " + "\n    ".join(problems))
+
+
+def _each_once(seen: list[str], expected: list[str]) -> list[str]:
+    """What keeps a walk's names ``seen`` from holding every ``expected`` name exactly once."""
+    dupes = sorted({n for n in seen if seen.count(n) > 1})
+    missing = sorted(set(expected) - set(seen))
+    return ([f"listed more than once: {dupes}"] if dupes else []) + ([f"never listed: {missing}"] if missing else [])
 
 
 @register("garbage-token", basis="assumption", applies=always, operations=("ListCompilationJobs",))
@@ -205,7 +207,7 @@ def paginator_agrees(exchange: Exchange, ctx: CheckContext) -> None:
     """botocore's paginator (the model's ``paginators-1.json``: input and output token
     NextToken, limit MaxResults), the way most boto3 users list, ends, lists every job of the
     scenario exactly once, and in the order of the manual NextToken walk.
-    ``ctx.expect``: ``paginated`` (names the paginator yielded, or None), ``error`` (what the
+    ``ctx.expect``: ``paginated`` (names the paginator yielded), ``error`` (what the
     paginator raised), ``bounded`` (True when it hit the page bound), ``manual`` (names of the
     manual walk), ``expected`` names."""
     e = ctx.expect
@@ -214,13 +216,7 @@ def paginator_agrees(exchange: Exchange, ctx: CheckContext) -> None:
     if e.get("bounded"):
         raise Mismatch(f"botocore's paginator never ended within {e['pages']} pages")
     got = list(e["paginated"])
-    problems = []
-    dupes = sorted({n for n in got if got.count(n) > 1})
-    missing = sorted(set(e["expected"]) - set(got))
-    if dupes:
-        problems.append(f"listed more than once: {dupes}")
-    if missing:
-        problems.append(f"never listed: {missing}")
+    problems = _each_once(got, e["expected"])
     if got != list(e["manual"]):
         problems.append(f"differs from the manual walk:\n        paginator {got}\n        manual    {list(e['manual'])}")
     if problems:
