@@ -90,12 +90,18 @@ class RunSession:
         """
         from .checks import get
 
+        sent, exchange = self.send_create(request, hint)
+        get("no-server-error")(exchange)
+        get("accepted")(exchange)
+        return sent, exchange
+
+    def send_create(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
+        """Send Create under a fresh name of this run, unjudged (the caller judges the answer);
+        an accepted job is recorded for cleanup."""
         sent = self.prepare("CreateCompilationJob", {**request, "CompilationJobName": self.new_name(hint)})
         exchange = self.call("CreateCompilationJob", sent)
         if exchange.ok:
             self.created.append(sent["CompilationJobName"])
-        get("no-server-error")(exchange)
-        get("accepted")(exchange)
         return sent, exchange
 
     TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED"})

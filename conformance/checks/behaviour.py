@@ -181,7 +181,7 @@ def gone_after_delete(exchange: Exchange, ctx: CheckContext) -> None:
     if not exchange.ok:
         raise Mismatch(f"listing after the Delete failed: {exchange.describe()}")
     body = exchange.wire_or_none()
-    summaries = body.get("CompilationJobSummaries") or [] if isinstance(body, dict) else []
+    summaries = (body.get("CompilationJobSummaries") or []) if isinstance(body, dict) else []
     if any(isinstance(s, dict) and s.get("CompilationJobName") == name for s in summaries):
         raise Mismatch(f"the deleted job {name!r} is still listed")
 

@@ -15,7 +15,7 @@ import pytest
 
 from conformance import checks
 from conformance.checks import CheckContext
-from conformance.errors import CheckFailure
+from conformance.errors import CheckFailure, UsageError
 from conformance.model import service_model
 from conformance.scenarios import FOUNDING_CREATE
 
@@ -23,23 +23,17 @@ from conformance.scenarios import FOUNDING_CREATE
 def _devices() -> list[str]:
     devices = list(service_model().shape_for("TargetDevice").enum)
     if "amba_cv25" not in devices:  # the founding example must always be among them
-        raise RuntimeError("the botocore model has no TargetDevice amba_cv25: update botocore")
+        raise UsageError("the installed botocore model has no TargetDevice amba_cv25: upgrade botocore")
     return devices
 
 
 @pytest.fixture(scope="module")
 def device_jobs(conformance_session):
     """device -> (the Create request as sent, its exchange), in the model's enum order."""
-    jobs = {}
-    for device in _devices():
-        request = {**FOUNDING_CREATE, "OutputConfig": {**FOUNDING_CREATE["OutputConfig"], "TargetDevice": device}}
-        sent = conformance_session.prepare("CreateCompilationJob", {
-            **request, "CompilationJobName": conformance_session.new_name(device.replace("_", ""))})
-        exchange = conformance_session.call("CreateCompilationJob", sent)
-        if exchange.ok:
-            conformance_session.created.append(sent["CompilationJobName"])
-        jobs[device] = (sent, exchange)
-    return jobs
+    return {device: conformance_session.send_create(
+                {**FOUNDING_CREATE, "OutputConfig": {**FOUNDING_CREATE["OutputConfig"], "TargetDevice": device}},
+                hint=device.replace("_", ""))
+            for device in _devices()}
 
 
 #: Why every device's Create should be accepted, stated where the verdict is.
