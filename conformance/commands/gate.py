@@ -136,7 +136,8 @@ def render(verdict: Verdict, baseline: dict, current: dict, accept: str) -> str:
         lines.append(f"  {accept}")
     elif verdict.improved or verdict.changed or verdict.new:
         lines.append(f"gate: passed ({counts})")
-        lines.append("To record the improvements in the baseline:")
+        what = [w for w, n in (("improved", verdict.improved), ("changed", verdict.changed), ("new", verdict.new)) if n]
+        lines.append(f"To record the {', '.join(what)} results in the baseline:")
         lines.append(f"  {accept}")
     else:
         lines.append(f"gate: passed ({counts}); the baseline matches")

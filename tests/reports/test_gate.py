@@ -54,7 +54,17 @@ def test_improvement_only_passes_and_prints_it(tmp_path, baseline, capsys):
     assert code == 0, out
     assert "Improved (1)" in out and STOP in out
     assert "New (not in the baseline) (1)" in out  # a new failure is shown, not gated
+    assert "To record the improved, new results in the baseline:" in out
     assert out.rstrip().endswith("--update")
+
+
+def test_new_results_only_say_so(tmp_path, baseline, capsys):
+    current = write(tmp_path / "current.json", report(
+        result(CREATE), result(DESCRIBE), result(LIST), result(STOP, "failed", "NotImplementedError"),
+        result("ListCompilationJobs/paginator-agrees/PageSize=2"),
+    ))
+    code, out, _ = gate(capsys, "--baseline", baseline, current)
+    assert code == 0 and "To record the new results in the baseline:" in out and "Improved" not in out
 
 
 def test_disappeared_result_fails(tmp_path, baseline, capsys):
