@@ -170,7 +170,8 @@ def timestamps_ordered(exchange: Exchange, ctx: CheckContext) -> None:
 def gone_after_delete(exchange: Exchange, ctx: CheckContext) -> None:
     """After a successful Delete of ``ctx.sent``'s job, Describe answers that it is missing
     (400 ResourceNotFound or ValidationException, as ``missing-resource``) and a listing
-    filtered by its name succeeds without it."""
+    filtered by its name succeeds without it. That List sees the Delete at once is an
+    assumption (AWS documents no delay for it), and its failure says so."""
     if exchange.operation == "DescribeCompilationJob":
         if exchange.status != 400 or exchange.error_code not in overlays.MISSING_RESOURCE_CODES:
             raise Mismatch(f"a deleted job is still there: {exchange.describe()}")
@@ -183,7 +184,8 @@ def gone_after_delete(exchange: Exchange, ctx: CheckContext) -> None:
     body = exchange.wire_or_none()
     summaries = (body.get("CompilationJobSummaries") or []) if isinstance(body, dict) else []
     if any(isinstance(s, dict) and s.get("CompilationJobName") == name for s in summaries):
-        raise Mismatch(f"the deleted job {name!r} is still listed")
+        raise Mismatch(f"the deleted job {name!r} is still listed (assumption: ListCompilationJobs "
+                       "reflects a Delete at once; AWS documents no delay)", basis="assumption")
 
 
 @register("tags-roundtrip", basis="model", applies=on_success, operations=("ListTags",))

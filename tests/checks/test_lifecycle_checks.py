@@ -116,7 +116,7 @@ EXPECTED = {
     "delete_noop": "DescribeCompilationJob/gone-after-delete/deleted",
     "deleted_still_listed": "ListCompilationJobs/gone-after-delete/deleted",
 }
-SELECT = "test_lifecycle or tags or filter_oracle_settled or gone_after_delete"
+SELECT = "test_lifecycle or tags or filter_oracle_settled or after_delete"
 
 
 @pytest.mark.slow
