@@ -27,13 +27,15 @@ EXPECTED = {
     "target_device_enum_2021": ("CreateCompilationJob/accepted/every-target-device",),
     "roundtrip_alters_field": ("DescribeCompilationJob/roundtrip/every-target-device",),
 }
+#: The suite narrowed to the tests these results come from (a quicker measure in CI).
+SELECT = "test_behaviour or test_targets or timestamps"
 
 
 @pytest.mark.slow
 def test_behaviour_checks_kill_their_defects_and_pass_on_the_faithful_proxy(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "conformance", "selftest", "--defects", ",".join(EXPECTED),
-         "--output", str(tmp_path), "--workers", "2"],
+         "-k", SELECT, "--output", str(tmp_path), "--workers", "2"],
         capture_output=True, text=True, timeout=1500,
     )
     summary = json.loads((tmp_path / "selftest.json").read_text())
