@@ -98,8 +98,7 @@ def pagination_walk(exchange: Exchange, ctx: CheckContext) -> None:
     for i, page in enumerate(e["pages"]):
         if not page.ok:
             raise Mismatch(f"page {i + 1} of the walk failed: {page.describe()}")
-        body = page.wire_or_none()
-        items = body.get("CompilationJobSummaries", []) if isinstance(body, dict) else []
+        items = _summaries(page)
         if len(items) > e["k"]:
             problems.append(f"page {i + 1} has {len(items)} items, MaxResults was {e['k']}")
         seen += [s.get("CompilationJobName") for s in items if isinstance(s, dict)]
@@ -112,6 +111,12 @@ def pagination_walk(exchange: Exchange, ctx: CheckContext) -> None:
     problems += _each_once(seen, e["expected"])
     if problems:
         raise Mismatch("pagination walk broken:\n    " + "\n    ".join(problems))
+
+
+def _summaries(page: Exchange) -> list:
+    """The CompilationJobSummaries a listing page sent on the wire ([] when it sent none)."""
+    body = page.wire_or_none()
+    return (body.get("CompilationJobSummaries") or []) if isinstance(body, dict) else []
 
 
 def _each_once(seen: list[str], expected: list[str]) -> list[str]:
@@ -181,9 +186,7 @@ def gone_after_delete(exchange: Exchange, ctx: CheckContext) -> None:
         raise Mismatch("needs the deleted job's Create request (ctx.sent)", basis="assumption")
     if not exchange.ok:
         raise Mismatch(f"listing after the Delete failed: {exchange.describe()}")
-    body = exchange.wire_or_none()
-    summaries = (body.get("CompilationJobSummaries") or []) if isinstance(body, dict) else []
-    if any(isinstance(s, dict) and s.get("CompilationJobName") == name for s in summaries):
+    if any(isinstance(s, dict) and s.get("CompilationJobName") == name for s in _summaries(exchange)):
         raise Mismatch(f"the deleted job {name!r} is still listed (assumption: ListCompilationJobs "
                        "reflects a Delete at once; AWS documents no delay)", basis="assumption")
 
@@ -210,16 +213,18 @@ def paginator_agrees(exchange: Exchange, ctx: CheckContext) -> None:
     NextToken, limit MaxResults), the way most boto3 users list, ends, lists every job of the
     scenario exactly once, and in the order of the manual NextToken walk.
     ``ctx.expect``: ``paginated`` (names the paginator yielded), ``error`` (what the
-    paginator raised), ``bounded`` (True when it hit the page bound), ``manual`` (names of the
-    manual walk), ``expected`` names."""
+    paginator raised), ``bounded`` (True when it went past ``page_bound`` pages),
+    ``manual_pages`` (the exchanges of the manual walk), ``expected`` names."""
     e = ctx.expect
     if e.get("error"):
         raise Mismatch(f"botocore's paginator stopped with {e['error']}")
     if e.get("bounded"):
-        raise Mismatch(f"botocore's paginator never ended within {e['pages']} pages")
+        raise Mismatch(f"botocore's paginator never ended within {e['page_bound']} pages")
     got = list(e["paginated"])
+    manual = [s.get("CompilationJobName") for page in e["manual_pages"] for s in _summaries(page)
+              if isinstance(s, dict)]
     problems = _each_once(got, e["expected"])
-    if got != list(e["manual"]):
-        problems.append(f"differs from the manual walk:\n        paginator {got}\n        manual    {list(e['manual'])}")
+    if got != manual:
+        problems.append(f"differs from the manual walk:\n        paginator {got}\n        manual    {manual}")
     if problems:
         raise Mismatch("botocore's paginator disagrees:\n    " + "\n    ".join(problems))
