@@ -373,6 +373,7 @@ class RunExplorer:
             body = dict(case.body) if isinstance(case.body, dict) else {}
             if operation == "CreateCompilationJob":
                 body["CompilationJobName"] = session.new_name("st")
+                session.sending_create(body["CompilationJobName"])
             elif operation == "ListCompilationJobs":
                 body["NameContains"] = session.prefix
             elif operation == "DescribeCompilationJob":
@@ -384,12 +385,16 @@ class RunExplorer:
             case.body = body
 
         def after(case: Any, response: Any) -> None:
+            name = case.body.get("CompilationJobName")
+            if operation == "CreateCompilationJob" and response is not None and 400 <= response.status_code < 500:
+                session.unsettled.discard(name)  # refused: no job to clean up
             if response is None or not 200 <= response.status_code < 300:
                 return
-            name = case.body.get("CompilationJobName")
             if operation == "CreateCompilationJob":
                 session.created.append(name)
-            elif operation == "DeleteCompilationJob" and name in session.created:
-                session.created.remove(name)
+            elif operation == "DeleteCompilationJob":
+                session.unsettled.discard(name)
+                if name in session.created:
+                    session.created.remove(name)
 
         return prepare, after

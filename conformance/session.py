@@ -44,6 +44,10 @@ class RunSession:
         self._counter = itertools.count(1)
         self._scope = ""
         self.created: list[str] = []
+        #: Names of this run whose Create was sent and which were not seen deleted. The final
+        #: cleanup deletes them with ``created``: a Create cut short by Ctrl-C or a timeout may
+        #: still have made its job, and no test had the chance to record it.
+        self.unsettled: set[str] = set()
         #: Seconds a scenario may wait for a job to reach a status (real jobs take minutes).
         self.poll_budget: float = 60.0
 
@@ -74,7 +78,24 @@ class RunSession:
         return name.startswith(self.prefix + "-")
 
     def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
-        return self.caller.call(operation, self.prepare(operation, request or {}))
+        prepared = self.prepare(operation, request or {})
+        name = prepared.get("CompilationJobName")
+        if not (isinstance(name, str) and self.owns(name)):
+            return self.caller.call(operation, prepared)
+        known = name in self.unsettled
+        if operation == "CreateCompilationJob":
+            self.sending_create(name)
+        exchange = self.caller.call(operation, prepared)
+        if operation == "CreateCompilationJob" and not known and exchange.is_client_error:
+            self.unsettled.discard(name)  # refused: no job (a 5xx or a timeout may have made one)
+        elif operation == "DeleteCompilationJob" and (exchange.ok or exchange.error_code == "ResourceNotFound"):
+            self.unsettled.discard(name)
+        return exchange
+
+    def sending_create(self, name: str) -> None:
+        """Record, before it is sent, that a Create of ``name`` may make a job (for requests
+        that do not go through :meth:`call`, such as the schemathesis bridge's)."""
+        self.unsettled.add(name)
 
     def prepare(self, operation: str, request: dict[str, Any]) -> dict[str, Any]:
         """The request as the backend will get it (``--backend aws`` puts the account's role and
@@ -138,8 +159,9 @@ class RunSession:
         listing outside every test's cassette could not be answered: nothing to do there."""
         if only is None and getattr(self.backend, "offline", False):
             self.created.clear()
+            self.unsettled.clear()
             return []
-        names: set[str] = set(self.created if only is None else only)
+        names: set[str] = set(self.created) | self.unsettled if only is None else set(only)
         token: str | None = None
         for _ in range(0 if only is not None else MAX_CLEANUP_PAGES):
             request: dict[str, Any] = {"NameContains": self.prefix, "MaxResults": 100}
