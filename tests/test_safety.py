@@ -12,7 +12,7 @@ count as foreign here, or one left here would count against a later test.
 A known moto finding shapes the listing checks: a model-valid Create with a TargetPlatform
 without the optional Accelerator is stored, and from then on every ListCompilationJobs of that
 server answers HTTP 500 (``KeyError: 'Accelerator'`` while moto builds the summaries). Cleanup
-still deletes such a job by the name it recorded at Create. (The suite never sends a nameless
+still deletes such a job by the name it recorded as it sent the Create. (The suite never sends a nameless
 Create, which moto would store under the key None, out of any Delete's reach; the tests below
 still count such keys apart from named jobs.)
 """
