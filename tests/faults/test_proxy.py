@@ -322,10 +322,10 @@ def test_lifecycle_moves_through_statuses(open_proxy):
 
 
 def test_lifecycle_in_real_time(open_proxy):
-    api, _ = open_proxy(lifecycle=Lifecycle(starting_s=0.1, inprogress_s=0.1))
+    api, _ = open_proxy(lifecycle=Lifecycle(starting_s=0.4, inprogress_s=0.4))
     name = unique("realtime")
     assert api.create(name).status == 200
-    statuses, deadline = [], time.monotonic() + 5
+    statuses, deadline = [], time.monotonic() + 10
     while time.monotonic() < deadline:
         statuses.append(api.describe(name).json["CompilationJobStatus"])
         if statuses[-1] == "COMPLETED":
