@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis.errors import UnsatisfiedAssumption
+
 
 class ConformanceError(Exception):
     """Base of every error the suite raises on purpose."""
@@ -44,3 +46,20 @@ class CheckFailure(AssertionError, ConformanceError):
         if self.basis:
             head += f" (basis: {self.basis})"
         return head
+
+
+class Blocked(ConformanceError, UnsatisfiedAssumption):
+    """A result could not be judged because another result's defect stands in the way.
+
+    The plugin reports the test as skipped with ``blocked_by``, so one backend defect is
+    counted once, where it is caused, not again in every test it prevents. Inside a
+    Hypothesis test it rejects the example (an UnsatisfiedAssumption), so the test goes on
+    judging the examples that are not blocked."""
+
+    def __init__(self, blocked_by: str, message: str) -> None:
+        self.blocked_by = blocked_by
+        self.message = message
+        super().__init__(f"blocked by {blocked_by}: {message}")
+
+    def __str__(self) -> str:
+        return f"blocked by {self.blocked_by}: {self.message}"

@@ -112,6 +112,8 @@ class Caller:
         self.client = client
         self.keep_history = keep_history
         self.history: list[Exchange] = []
+        #: Called with every exchange this caller makes (the run's wire clauses judge them all).
+        self.observers: list[Any] = []
         self._local = threading.local()
         #: Consecutive read timeouts per operation. After TRIP of them the operation is no
         #: longer sent (a hanging backend would cost read_timeout per Hypothesis example);
@@ -123,7 +125,16 @@ class Caller:
     def _capture(self, response_dict: dict[str, Any], **_: Any) -> None:
         self._local.response = response_dict
 
-    def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
+    def call(self, operation: str, request: dict[str, Any] | None = None, *, observe: bool = True) -> Exchange:
+        """Send one request; ``observe=False`` for the run's own diagnostics (a probe), which
+        no wire clause judges."""
+        exchange = self._send(operation, request)
+        if observe:
+            for observer in self.observers:
+                observer(exchange)
+        return exchange
+
+    def _send(self, operation: str, request: dict[str, Any] | None) -> Exchange:
         request = dict(request or {})
         if self._timeouts.get(operation, 0) >= TRIP:
             exchange = Exchange(operation, request, None, transport_error=(

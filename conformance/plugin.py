@@ -38,6 +38,7 @@ del _name, _kw
 _RESULT_KEY = "conformance_result"
 _NOTE_KEY = "conformance_note"
 _CASSETTE_KEY = "conformance_cassette"
+_STATE_KEY = "conformance_run_wide"
 _SETTINGS = pytest.StashKey[dict]()
 
 
@@ -163,16 +164,24 @@ def conformance_backend(conformance_settings: dict[str, Any]) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def conformance_session(conformance_backend: Any, conformance_settings: dict[str, Any]) -> Iterator[Any]:
+def conformance_session(conformance_backend: Any, conformance_settings: dict[str, Any],
+                        pytestconfig: pytest.Config) -> Iterator[Any]:
     """One RunSession: a caller, the run's name prefix, and cleanup of its jobs."""
     from .session import RunSession
 
+    from .checks.clauses import JUDGED, WireClauses
+
     session = RunSession(conformance_backend)
     session.poll_budget = float(conformance_settings.get("poll_budget", session.poll_budget))
+    wire = WireClauses(JUDGED)
+    session.caller.observers.append(wire)
     try:
         yield session
     finally:
         session.cleanup()
+        collector = pytestconfig.pluginmanager.get_plugin("conformance-results")
+        if collector is not None:
+            collector.session_state({"wire": wire.state(), "isolation": session.isolation_state()})
 
 
 @pytest.fixture(autouse=True)
@@ -197,6 +206,20 @@ def conformance_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
                      record=lambda entry: request.node.user_properties.append((_CASSETTE_KEY, entry))
                      ) as cassette:
         yield cassette
+
+
+@pytest.fixture(autouse=True)
+def _conformance_origin(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tell the session which result is being judged: a job that breaks later calls is
+    reported with the result whose test created it."""
+    if "conformance_session" not in request.fixturenames:
+        yield
+        return
+    session = request.getfixturevalue("conformance_session")
+    identity = _identity(request.node)
+    session.current_test = "/".join(identity) if identity else request.node.nodeid
+    yield
+    session.current_test = None
 
 
 @pytest.fixture
@@ -256,6 +279,25 @@ def _basis(check: str) -> str | None:
     return found.basis if found else None
 
 
+def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | None:
+    """``(blocked_by, message)`` when a test could not judge its own clause because of
+    another's: the run removed a job it needed (Blocked), or a server error in its setup,
+    which ``no-server-error`` reports once per operation for every exchange of the run."""
+    from .checks.clauses import single_id
+    from .errors import Blocked
+
+    if exc is None:
+        return None
+    if isinstance(exc, Blocked):
+        return exc.blocked_by, exc.message
+    if isinstance(exc, BaseExceptionGroup):
+        inner = [b for e in exc.exceptions if (b := _blocked(e, own_check))]
+        return inner[0] if inner and len(inner) == len(exc.exceptions) else None
+    if isinstance(exc, CheckFailure) and exc.check == "no-server-error" != own_check and exc.operation:
+        return single_id(exc.operation, "no-server-error"), exc.message.splitlines()[0]
+    return None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
@@ -280,6 +322,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             result["outcome"] = "skipped"
             longrepr = report.longrepr
             result["message"] = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        elif report.failed and (blocked := _blocked(call.excinfo.value if call.excinfo else None, check)):
+            blocked_by, message = blocked
+            result.update(outcome="skipped", message=f"blocked by {blocked_by}: {message}", blocked_by=blocked_by)
+            # pytest shows it as what it is: not judged here, judged (and failed) where it is caused
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), item.location[1] or 0, f"blocked by {blocked_by}")
         elif report.failed:
             failures = _failures(call.excinfo.value) if call.excinfo else []
             if failures and report.when == "call":
@@ -314,6 +362,8 @@ class ResultCollector:
         self.t0 = time.perf_counter()
         self.written: tuple[dict[str, int], list[Path]] | None = None
         self.cassettes: list[dict[str, Any]] = []
+        #: run-wide verdicts, one state per process (this one, or each xdist worker)
+        self.states: list[dict[str, Any]] = []
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # The ci profile promises the same verdicts on every run: also across edits of any
@@ -322,6 +372,29 @@ class ResultCollector:
             from .cassettes import without_local_constants
 
             without_local_constants()
+
+    def session_state(self, state: dict[str, Any]) -> None:
+        """The run-wide verdicts of one process (wire clauses, isolation), at its session's end."""
+        self.states.append(state)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """pytest-xdist: a worker's run-wide verdicts arrive with its last message."""
+        state = getattr(node, "workeroutput", {}).get(_STATE_KEY)
+        if state:
+            self.states.extend(state)
+
+    def _run_wide_results(self) -> None:
+        from .checks import clauses
+
+        if not self.states:
+            return
+        wire = clauses.merge(s["wire"] for s in self.states)
+        for result in clauses.results(wire):
+            self.book.add(result)
+        for note in wire["notes"].values():
+            self.book.note(note)
+        self.book.add(clauses.isolation_result([s["isolation"] for s in self.states]))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         for key, value in report.user_properties:
@@ -332,9 +405,12 @@ class ResultCollector:
             elif key == _CASSETTE_KEY:
                 self.cassettes.append(value)
 
+    @pytest.hookimpl(trylast=True)  # after the session's fixtures are torn down (also on Ctrl-C)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput"):  # pytest-xdist worker: the controller writes
+            self.config.workeroutput[_STATE_KEY] = self.states
             return
+        self._run_wide_results()
         resolved = self.config.stash[_SETTINGS]
         if not resolved.get("report_dir"):
             return

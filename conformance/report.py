@@ -75,12 +75,39 @@ def build(
         "started_at": started_at.astimezone(timezone.utc).isoformat(),
         "duration_s": round(max(duration_s, 0.0), 3),
         "summary": book.summary(),
+        "operations": operations_summary(list(book.results.values())),
         "results": sorted(book.results.values(), key=lambda r: r["id"]),
         "notes": sorted(book.notes.values(), key=lambda n: n["id"]),
     }
     if extra:
         report.update(extra)
     return report
+
+
+def clause_kind(result: dict[str, Any]) -> str:
+    """What kind of clause a result is: the constraint of a model clause
+    (``OutputConfig.TargetDevice:enum`` -> ``enum``), a value's acceptance (``value``), or
+    the check itself for a documented rule (``pagination-walk``)."""
+    case = result["id"].split("/", 2)[-1]
+    if ":" in case:
+        return f"{result['check']} {case.rsplit(':', 1)[1]}"
+    if "=" in case and result["check"] in ("accepted", "roundtrip", "list-summary"):
+        return f"{result['check']} value"
+    return result["check"]
+
+
+def operations_summary(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per operation: how many clauses there are, how many hold, and the failures grouped
+    by clause kind: the to-do list of an emulator author."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in results:
+        entry = out.setdefault(r["operation"], {"clauses": 0, **dict.fromkeys(OUTCOMES, 0), "failing_kinds": {}})
+        entry["clauses"] += 1
+        entry[r["outcome"]] += 1
+        if r["outcome"] in ("failed", "error"):
+            kind = clause_kind(r)
+            entry["failing_kinds"][kind] = entry["failing_kinds"].get(kind, 0) + 1
+    return {op: out[op] for op in sorted(out)}
 
 
 def validate(report: dict[str, Any]) -> None:
@@ -98,7 +125,9 @@ def write(report: dict[str, Any], directory: Path) -> list[Path]:
     json_path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")
     md_path = directory / "report.md"
     md_path.write_text(render_markdown(report), encoding="utf-8")
-    written = [json_path, md_path]
+    junit_path = directory / "junit.xml"
+    junit_path.write_text(render_junit(report), encoding="utf-8")
+    written = [json_path, md_path, junit_path]
     try:
         from . import html  # optional renderer (reports room)
     except ImportError:
@@ -108,6 +137,32 @@ def write(report: dict[str, Any], directory: Path) -> list[Path]:
         html_path.write_text(html.render(report), encoding="utf-8")
         written.append(html_path)
     return written
+
+
+def render_junit(report: dict[str, Any]) -> str:
+    """JUnit XML with one testcase per result id (classname the operation, name check/case),
+    so a CI test reporter shows clauses, not pytest node ids."""
+    from xml.sax.saxutils import quoteattr, escape
+
+    s = report["summary"]
+    cases = []
+    for r in report["results"]:
+        name = r["id"].split("/", 1)[-1]
+        body = ""
+        message = r.get("message") or ""
+        if r["outcome"] == "failed":
+            body = f"<failure message={quoteattr(message.splitlines()[0] if message else 'failed')}>{escape(message)}</failure>"
+        elif r["outcome"] == "error":
+            body = f"<error message={quoteattr(message.splitlines()[0] if message else 'error')}>{escape(message)}</error>"
+        elif r["outcome"] == "skipped":
+            body = f"<skipped message={quoteattr(message.splitlines()[0] if message else 'skipped')}/>"
+        cases.append(f'    <testcase classname={quoteattr(r["operation"])} name={quoteattr(name)} '
+                     f'time="{r.get("duration_s") or 0}">{body}</testcase>')
+    suite = quoteattr(f"conformance-{report['backend']['kind']}")
+    return (f'<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n  <testsuite name={suite} '
+            f'tests="{len(report["results"])}" failures="{s["failed"]}" errors="{s["error"]}" '
+            f'skipped="{s["skipped"]}" time="{report["duration_s"]}">\n' + "\n".join(cases)
+            + "\n  </testsuite>\n</testsuites>\n")
 
 
 _ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥"}
@@ -165,6 +220,14 @@ def render_markdown(report: dict[str, Any]) -> str:
             counts = [sum(r["outcome"] == o for r in by_op[operation]) for o in OUTCOMES]
             lines.append(f"| [{operation}](#{operation.lower()}) | "
                          + " | ".join(str(c) if c else "" for c in counts) + " |")
+        lines.append("")
+    ops = report.get("operations") or operations_summary(report["results"])
+    if ops:
+        lines += ["Clauses that hold, per operation (failures by kind of clause):", ""]
+        for operation, entry in ops.items():
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(entry["failing_kinds"].items(), key=lambda kv: -kv[1]))
+            lines.append(f"- **{operation}**: {entry['passed']} of {entry['clauses']} clauses hold"
+                         + (f"; failing: {kinds}" if kinds else ""))
         lines.append("")
     for operation in sorted(by_op):
         lines += [f"## {operation}", "", "| | check | case | basis | message |", "|---|---|---|---|---|"]

@@ -75,3 +75,50 @@ def valid_exchange(
 def missing_name_exchange(session: RunSession, op: str) -> Exchange:
     """``op`` on a name of this run's prefix that was never created."""
     return session.call(op, {"CompilationJobName": session.new_name("missing")})
+
+
+#: The target platform a per-value Create starts from when it sets a TargetPlatform member
+#: (OutputConfig takes a TargetDevice or a TargetPlatform, not both: the device is dropped).
+PLATFORM_BASE: dict[str, Any] = {"Os": "LINUX", "Arch": "X86_64"}
+#: What an NVIDIA platform needs besides (the RequiredWhen overlay of strategies/).
+NVIDIA_OPTIONS = '{"gpu-code": "sm_72", "trt-ver": "6.0.1", "cuda-ver": "10.1"}'
+
+
+def value_create(path: str, value: Any) -> dict[str, Any]:
+    """The founding request with the member at ``path`` (``InputConfig.Framework``) set to
+    ``value``; a new dict. A TargetPlatform member replaces the TargetDevice with
+    PLATFORM_BASE; a Framework other than PyTorch drops the PyTorch FrameworkVersion."""
+    import copy
+
+    request = copy.deepcopy(FOUNDING_CREATE)
+    keys = path.split(".")
+    if keys[:2] == ["OutputConfig", "TargetPlatform"]:
+        request["OutputConfig"].pop("TargetDevice", None)
+        request["OutputConfig"]["TargetPlatform"] = dict(PLATFORM_BASE)
+    node = request
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+    node[keys[-1]] = value
+    if keys == ["OutputConfig", "TargetPlatform", "Accelerator"] and value == "NVIDIA":
+        request["OutputConfig"]["TargetPlatform"]["Arch"] = "ARM64"
+        request["OutputConfig"]["CompilerOptions"] = NVIDIA_OPTIONS
+    if keys == ["InputConfig", "Framework"] and value != "PYTORCH":
+        request["InputConfig"].pop("FrameworkVersion", None)
+    return request
+
+
+def enum_values(op: str) -> list[tuple[str, str]]:
+    """``(member path, value)`` for every value of every enum member of ``op``'s input, in
+    model order: what the per-value acceptance results are made of."""
+    import strategies
+
+    shape = operation(op).input_shape
+    out = []
+    for clause in strategies.clauses(operation(op)):
+        if clause.kind != "enum" or "[]" in clause.path or "{}" in clause.path:
+            continue
+        member = shape
+        for key in clause.path.split("."):
+            member = member.members[key]
+        out += [(clause.path, value) for value in member.enum]
+    return out

@@ -15,8 +15,8 @@ import secrets
 from typing import Any, Iterator
 
 from .backends import Backend
-from .errors import CheckFailure
-from .exchange import Caller, Exchange
+from .errors import Blocked, CheckFailure
+from .exchange import Caller, Exchange, _jsonable
 
 #: Upper bound on pages walked in cleanup, so a backend that never ends pagination
 #: cannot hang the run.
@@ -50,6 +50,16 @@ class RunSession:
         self.unsettled: set[str] = set()
         #: Seconds a scenario may wait for a job to reach a status (real jobs take minutes).
         self.poll_budget: float = 60.0
+        #: The result id of the test now running (set by the plugin): where a job came from.
+        self.current_test: str | None = None
+        #: Isolation: every accepted Create is followed by a probe listing of the run's jobs.
+        self.isolate = True
+        self.probes = 0
+        #: Jobs whose existence made ListCompilationJobs answer 5xx, removed at once:
+        #: name -> {"origin", "request", "probe"} (the finding of checks.clauses.ISOLATION_ID).
+        self.quarantined: dict[str, dict[str, Any]] = {}
+        #: Set once List fails whatever jobs exist: probing then stops (it could not isolate).
+        self.list_broken: str | None = None
 
     def new_name(self, hint: str = "") -> str:
         hint = "".join(ch for ch in hint if ch.isalnum())[:12]
@@ -80,6 +90,7 @@ class RunSession:
     def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
         prepared = self.prepare(operation, request or {})
         name = prepared.get("CompilationJobName")
+        self._check_quarantine(name)
         if not (isinstance(name, str) and self.owns(name)):
             return self.caller.call(operation, prepared)
         known = name in self.unsettled
@@ -90,7 +101,70 @@ class RunSession:
             self.unsettled.discard(name)  # refused: no job (a 5xx or a timeout may have made one)
         elif operation == "DeleteCompilationJob" and (exchange.ok or exchange.error_code == "ResourceNotFound"):
             self.unsettled.discard(name)
+        elif operation == "CreateCompilationJob" and exchange.ok and self.isolate and not known:
+            self._isolate(name, prepared)
         return exchange
+
+    def _check_quarantine(self, name: Any) -> None:
+        found = self.quarantined.get(name) if isinstance(name, str) else None
+        if found is None:
+            return
+        from .checks.clauses import ISOLATION_ID
+
+        if found.get("innocent"):
+            raise Blocked("ListCompilationJobs/no-server-error/every-exchange",
+                          f"job {name} was deleted by the run while it looked for a job breaking the listing")
+        raise Blocked(ISOLATION_ID, f"job {name} was deleted by the run: while it existed, every "
+                      "ListCompilationJobs answered a server error")
+
+    def _probe(self, name: str | None = None) -> Exchange:
+        """A listing of the job ``name`` (a page holding it is what a backend must build), or
+        of the run's jobs."""
+        self.probes += 1
+        return self.caller.call("ListCompilationJobs", {"NameContains": name or self.prefix, "MaxResults": 100},
+                                observe=False)
+
+    def _isolate(self, name: str, sent: dict[str, Any]) -> None:
+        """After an accepted Create: does the run's listing still answer? If not, and it does
+        again once this job is deleted, the job is the cause: it is kept out of the backend
+        from then on, reported once (checks.clauses.ISOLATION_ID), and the listing clauses are judged without
+        it. One List per Create and no waiting (a running job is stopped, not waited for,
+        unless it must end before it can be deleted)."""
+        from .checks import get
+
+        if self.list_broken:
+            return
+        check = get("leaves-list-working")
+        first = self._probe(name)
+        if check.passes(first) or check.passes(self._probe(name)):  # a second look: one 5xx may be a blip
+            return
+        deleted = self._delete_now(name)
+        after = self._probe()
+        if deleted and check.passes(after):
+            self.quarantined[name] = {"origin": self.current_test, "request": _jsonable(sent), "probe": first.example()}
+            return
+        self.list_broken = (f"ListCompilationJobs answers {after.describe()} also without job {name}: "
+                            "the listing fails whatever jobs exist, so no job is isolated")
+        if deleted:  # an innocent job, deleted before that was known: its tests are blocked
+            self.quarantined[name] = {"origin": self.current_test, "request": _jsonable(sent),
+                                      "probe": first.example(), "innocent": True}
+
+    def isolation_state(self) -> dict[str, Any]:
+        """What isolation found (JSON-able, for the run's results)."""
+        return {"probes": self.probes, "quarantined": dict(self.quarantined), "list_broken": self.list_broken}
+
+    def _delete_now(self, name: str) -> bool:
+        exchange = self.caller.call("DeleteCompilationJob", {"CompilationJobName": name}, observe=False)
+        if exchange.error_code == "ValidationException":  # still running: stop, wait, delete
+            self.caller.call("StopCompilationJob", {"CompilationJobName": name}, observe=False)
+            self.wait_terminal(name)
+            exchange = self.caller.call("DeleteCompilationJob", {"CompilationJobName": name}, observe=False)
+        if exchange.ok or exchange.error_code == "ResourceNotFound":
+            self.unsettled.discard(name)
+            if name in self.created:
+                self.created.remove(name)
+            return True
+        return False
 
     def sending_create(self, name: str) -> None:
         """Record, before it is sent, that a Create of ``name`` may make a job (for requests
@@ -179,7 +253,7 @@ class RunSession:
                 break
             token = new_token
         left: list[str] = []
-        for name in sorted(names):
+        for name in sorted(names - set(self.quarantined)):
             if not self.owns(name):  # pragma: no cover - guarded above; never touch foreign jobs
                 continue
             exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})

@@ -228,3 +228,14 @@ def paginator_agrees(exchange: Exchange, ctx: CheckContext) -> None:
         problems.append(f"differs from the manual walk:\n        paginator {got}\n        manual    {manual}")
     if problems:
         raise Mismatch("botocore's paginator disagrees:\n    " + "\n    ".join(problems))
+
+
+@register("leaves-list-working", basis="assumption", applies=always, operations=("ListCompilationJobs",))
+def leaves_list_working(exchange: Exchange, ctx: CheckContext) -> None:
+    """A listing of the run's jobs answers below 500 whichever jobs the backend accepted
+    before it (assumption: a real account's listing does not depend on which jobs it holds).
+    Judged on the run's probe listing after every accepted Create; a job whose deletion makes
+    the listing answer again is reported once, with the Create request that made it."""
+    if exchange.status is None or exchange.status >= 500:
+        raise Mismatch(f"the run's listing answered {exchange.describe()} after a job was accepted "
+                       f"(body {exchange.raw_body[:200]!r})")

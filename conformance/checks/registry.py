@@ -83,6 +83,15 @@ class Check:
         return True
 
 
+    def passes(self, exchange: Exchange, ctx: CheckContext | None = None) -> bool:
+        """True unless the check applies and fails (for the run's own decisions, e.g. isolation)."""
+        try:
+            self(exchange, ctx)
+        except CheckFailure:
+            return False
+        return True
+
+
 REGISTRY: dict[str, Check] = {}
 
 

@@ -29,29 +29,29 @@ def _wire_json(exchange: Exchange) -> Any:
         raise Mismatch(f"response body is not JSON ({exc}): {exchange.raw_body[:200]!r}") from None
 
 
-def _shape_problems(exchange: Exchange, body: Any, shape: Any) -> list[str]:
+def shape_problems(operation: str, body: Any, shape: Any) -> list[tuple[Any, str]]:
+    """``(problem, message)`` for every way ``body`` breaks the output shape as AWS keeps it:
+    ``problem`` is the validator's Problem, or for a rule of the status-dependent presence
+    overlay the id of its clause (``Member:required``, ``Member:absent-while-<statuses>``)."""
     status = body.get("CompilationJobStatus") if isinstance(body, dict) else None
-    rules = overlays.presence_rules(exchange.operation)
-    found: list[str] = []
+    rules = overlays.presence_rules(operation)
+    found: list[tuple[Any, str]] = []
     import strategies
 
     for problem in strategies.validate(body, shape, wire=True):
         path = _path(problem)
         if problem.kind in _AWS_BREAKS or problem.kind == _UNDECLARED:
             continue
-        if problem.kind == "missing_required" and len(path) == 1:
-            rule = rules.get(path[0])
-            if rule is not None and status not in rule.must:
-                continue
-        found.append(f"{'.'.join(map(str, path)) or '<body>'}: {problem.kind}: {problem.message}")
+        if problem.kind == "missing_required" and len(path) == 1 and path[0] in rules:
+            continue  # judged by the overlay's rule below
+        found.append((problem, f"{'.'.join(map(str, path)) or '<body>'}: {problem.kind}: {problem.message}"))
     if isinstance(body, dict):
         for member, rule in rules.items():
             if status in rule.must_not and member in body:
-                found.append(
-                    f"{member}: present on a {status} job ({rule.why}; basis {rule.basis})"
-                )
+                found.append((f"{member}:absent-while-{'-'.join(sorted(rule.must_not))}",
+                              f"{member}: present on a {status} job ({rule.why}; basis {rule.basis})"))
             if status in rule.must and member not in body:
-                found.append(f"{member}: missing on a {status} job ({rule.why})")
+                found.append((f"{member}:required", f"{member}: missing on a {status} job ({rule.why})"))
     return found
 
 
@@ -70,7 +70,7 @@ def response_shape(exchange: Exchange, ctx: CheckContext) -> None:
         if body not in ({}, None):
             raise Mismatch(f"operation has no output, but the body is {body!r:.200}")
         return
-    problems = _shape_problems(exchange, body, shape)
+    problems = [message for _, message in shape_problems(exchange.operation, body, shape)]
     if problems:
         raise Mismatch(
             f"{len(problems)} member(s) break the output shape {shape.name}:\n    "

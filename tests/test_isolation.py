@@ -1,0 +1,80 @@
+"""Isolation: a job whose presence breaks every later listing is found, reported once with the
+Create request that made it, and kept out of the backend, so the listing is judged without it.
+
+moto 5.2 has exactly that defect (a TargetPlatform without Accelerator makes every later
+ListCompilationJobs raise ``KeyError: 'Accelerator'``); a job with a TargetDevice does not."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from conformance.backends import BackendOptions, open_backend
+from conformance.checks.clauses import ISOLATION_ID, isolation_result
+from conformance.errors import Blocked
+from conformance.scenarios import FOUNDING_CREATE, value_create
+from conformance.session import RunSession
+
+
+@pytest.fixture
+def session():
+    with open_backend(BackendOptions(kind="moto")) as backend:
+        session = RunSession(backend)
+        yield session
+        session.cleanup()
+
+
+def _platform_without_accelerator() -> dict:
+    request = copy.deepcopy(FOUNDING_CREATE)
+    request["OutputConfig"].pop("TargetDevice")
+    request["OutputConfig"]["TargetPlatform"] = {"Os": "LINUX", "Arch": "X86_64"}
+    return request
+
+
+def test_a_job_that_breaks_the_listing_is_found_removed_and_reported_once(session):
+    good, _ = session.send_create(FOUNDING_CREATE, hint="good")
+    session.current_test = "CreateCompilationJob/accepted/OutputConfig.TargetPlatform.Os=LINUX"
+    bad, created = session.send_create(_platform_without_accelerator(), hint="bad")
+    assert created.ok  # moto accepts it: the defect is what it does to later calls
+    listed = session.call("ListCompilationJobs", {"NameContains": session.prefix})
+    assert listed.ok, listed.describe()  # judged without the job that broke it
+    names = [s["CompilationJobName"] for s in listed.parsed["CompilationJobSummaries"]]
+    assert names == [good["CompilationJobName"]]
+    with pytest.raises(Blocked) as blocked:
+        session.call("DescribeCompilationJob", {"CompilationJobName": bad["CompilationJobName"]})
+    assert blocked.value.blocked_by == ISOLATION_ID
+
+    result = isolation_result([session.isolation_state()])
+    assert result["outcome"] == "failed"
+    assert result["example"]["request"]["OutputConfig"]["TargetPlatform"] == {"Os": "LINUX", "Arch": "X86_64"}
+    assert "created by CreateCompilationJob/accepted/OutputConfig.TargetPlatform.Os=LINUX" in result["message"]
+    assert bad["CompilationJobName"] in result["message"] and good["CompilationJobName"] not in result["message"]
+
+
+def test_jobs_that_leave_the_listing_working_pass(session):
+    for device in ("amba_cv25", "ml_c5"):
+        session.send_create(value_create("OutputConfig.TargetDevice", device), hint=device)
+    state = session.isolation_state()
+    assert state["probes"] >= 2 and not state["quarantined"]
+    assert isolation_result([state])["outcome"] == "passed"
+
+
+def test_a_listing_broken_whatever_jobs_exist_is_not_blamed_on_a_job(session):
+    real = session.caller.call
+
+    def call(operation, request=None, **kw):
+        exchange = real(operation, request, **kw)
+        if operation == "ListCompilationJobs":
+            import dataclasses
+
+            return dataclasses.replace(exchange, status=500, parsed=None, error_code="InternalFailure")
+        return exchange
+
+    session.caller.call = call  # type: ignore[method-assign]
+    session.send_create(FOUNDING_CREATE, hint="a")
+    session.send_create(FOUNDING_CREATE, hint="b")
+    state = session.isolation_state()
+    result = isolation_result([state])
+    assert result["outcome"] == "skipped" and "whatever jobs exist" in result["message"]
+    assert state["probes"] == 3  # two looks, one after the delete; then no more probing
