@@ -816,3 +816,151 @@ class Hang(Defect):
         # Wait on the proxy's closing event: close() wakes it, so shutdown stays prompt.
         if ex.proxy.closing.wait(self.delay_s):
             ex.response = RESET
+
+
+# --- protocol (AWS JSON 1.1 at the wire) ------------------------------------------------------
+
+_HTML_500 = (b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+             b"<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was "
+             b"unable to complete your request.</p>\n")
+
+
+def _html_500(ex: "Exchange", source: str, detail: bytes = b"") -> None:
+    ex.response = Response(500, [("Content-Type", "text/html; charset=utf-8")],
+                           _HTML_500 + detail, source=source)
+
+
+def _operation_names() -> frozenset[str]:
+    from .validation import service_model
+
+    return frozenset(service_model().operation_names)
+
+
+@_register
+class MalformedBody500(Defect):
+    name: str = "malformed_body_500"
+    description: str = "A call whose body is not JSON is answered 500 with an HTML page (moto's server on Create)"
+    kind: str = "invalid-input"
+
+    def request(self, ex, state):
+        if ex.operation is not None and ex.parse_error:
+            _html_500(ex, self.name)
+
+
+@_register
+class UnknownOperation200(Defect):
+    name: str = "unknown_operation_200"
+    description: str = "An X-Amz-Target naming no operation of the service is answered 200 {}"
+    kind: str = "errors"
+
+    def request(self, ex, state):
+        if ex.operation is not None and ex.operation not in _operation_names():
+            _answer(ex, 200, {})
+
+
+@_register
+class WrongContentType(Defect):
+    name: str = "wrong_content_type"
+    description: str = "Every success is answered with Content-Type: application/json instead of application/x-amz-json-1.1"
+    kind: str = "shape"
+
+    def response(self, ex, r, state):
+        if 200 <= r.status < 300:
+            r.set_header("Content-Type", "application/json")
+            r.source = "defect"
+
+
+# --- clauses: one value, one bound, one cascade, one filter ---------------------------------
+
+
+def _framework_values() -> list[str]:
+    from .validation import service_model
+
+    return list(service_model().shape_for("Framework").enum)
+
+
+@_register
+class FrameworkRefusesTflite(Defect):
+    name: str = "framework_refuses_tflite"
+    description: str = "Create refuses the valid InputConfig.Framework TFLITE with ValidationException (an enum list missing it)"
+    kind: str = "invalid-input"
+    operations: tuple[str, ...] = (CREATE,)
+
+    def request(self, ex, state):
+        inp = ex.params.get("InputConfig") if isinstance(ex.params, dict) else None
+        if isinstance(inp, dict) and inp.get("Framework") == "TFLITE":
+            known = [v for v in _framework_values() if v != "TFLITE"]
+            _error(ex, 400, "ValidationException",
+                   "1 validation error detected: Value 'TFLITE' at 'inputConfig.framework' failed to "
+                   f"satisfy constraint: Member must satisfy enum value set: [{', '.join(known)}]")
+
+
+@_register
+class NamePatternTooStrict(Defect):
+    name: str = "name_pattern_too_strict"
+    description: str = "Create refuses a valid CompilationJobName longer than 40 characters (the model allows 63) with ValidationException"
+    kind: str = "invalid-input"
+    operations: tuple[str, ...] = (CREATE,)
+    max_length: int = 40
+
+    def request(self, ex, state):
+        name = ex.job_name
+        if name is not None and len(name) > self.max_length:
+            _error(ex, 400, "ValidationException",
+                   f"1 validation error detected: Value '{name}' at 'compilationJobName' failed to satisfy "
+                   r"constraint: Member must satisfy regular expression pattern: (?=.{1,40}$)[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+
+
+@_register
+class PlatformBreaksList(Defect):
+    name: str = "platform_breaks_list"
+    description: str = ("While a job with a TargetPlatform without Accelerator exists, every List answers 500 "
+                        "(KeyError: 'Accelerator', as moto); Describe works")
+    kind: str = "robustness"
+    operations: tuple[str, ...] = (CREATE, DELETE, LIST)
+
+    def request(self, ex, state):
+        if ex.operation == CREATE:
+            # Before the faithful layer, which stores such a job with a sentinel Accelerator.
+            out = ex.params.get("OutputConfig") if isinstance(ex.params, dict) else None
+            tp = out.get("TargetPlatform") if isinstance(out, dict) else None
+            if isinstance(tp, dict) and tp.get("Accelerator") is None and ex.job_name is not None:
+                ex.notes[self.name] = ex.job_name
+        elif ex.operation == LIST:
+            with state.lock:
+                broken = bool(state.get("breakers"))
+            if broken:
+                _html_500(ex, self.name, b"<!-- KeyError: 'Accelerator' -->\n")
+
+    def response(self, ex, r, state):
+        if r.status != 200:
+            return
+        if ex.operation == CREATE and self.name in ex.notes:
+            with state.lock:
+                state.setdefault("breakers", set()).add(ex.notes[self.name])
+        elif ex.operation == DELETE and ex.job_name is not None:
+            with state.lock:
+                state.setdefault("breakers", set()).discard(ex.job_name)
+
+
+@_register
+class ListIgnoresStatusEnum(Defect):
+    name: str = "list_ignores_status_enum"
+    description: str = "List accepts an unknown StatusEquals value (200, an empty listing); every other member is validated"
+    kind: str = "invalid-input"
+    operations: tuple[str, ...] = (LIST,)
+    requires_faithful: bool = True
+
+    def request(self, ex, state):
+        from .validation import service_model, validate_input, validation_message
+
+        p = ex.params
+        status = p.get("StatusEquals") if isinstance(p, dict) else None
+        if not isinstance(status, str) or status in service_model().shape_for("CompilationJobStatus").enum:
+            return  # a known value, or a wrong type: the faithful layer judges it as ever
+        problems = validate_input(LIST, {k: v for k, v in p.items() if k != "StatusEquals"})
+        if problems:
+            _error(ex, 400, "ValidationException", validation_message(problems))
+        else:
+            # The faithful layer lists with the unknown status as a filter: no job matches it.
+            ex.flags.add("skip_validation")

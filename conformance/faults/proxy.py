@@ -7,7 +7,9 @@ body) to ``upstream_url`` with :mod:`http.client`. On the way:
 1. each active defect's ``on_request`` may rewrite the request, or answer it (then nothing
    is forwarded);
 2. the faithful layer (:mod:`conformance.faults.faithful`, on by default) papers over the
-   upstream's known deviations from AWS (moto's), validates input like AWS, implements
+   upstream's known deviations from AWS (moto's), answers an unknown ``X-Amz-Target``
+   operation 400 ``UnknownOperationException`` (:func:`unknown_operation`; moto: 500),
+   validates input like AWS, implements
    StopCompilationJob, ListCompilationJobs paging/filtering/sorting and, with ``lifecycle``,
    jobs that really move through their statuses;
 3. each active defect's ``on_response`` may rewrite the response.
@@ -223,6 +225,21 @@ class Exchange:
         return self.proxy._forward(self.method, self.path, self.headers, self.body_for_upstream())
 
 
+def unknown_operation(ex: Exchange) -> Response | None:
+    """The faithful answer to an ``X-Amz-Target`` naming no operation of the service: 400
+    ``UnknownOperationException``, as AWS JSON services answer (moto's server answers 500
+    with an HTML page: botocore's OperationNotFoundError). None for a known operation, or a
+    target outside the service's prefix (forwarded as before)."""
+    if ex.operation is None:
+        return None
+    from .validation import service_model
+
+    if ex.operation in service_model().operation_names:
+        return None
+    return Response.error(400, "UnknownOperationException",
+                          f"Operation {TARGET_PREFIX}{ex.operation} is not supported by this service.")
+
+
 class DefectState(dict):
     """Per-proxy, per-defect mutable state (a dict with a lock)."""
 
@@ -341,7 +358,7 @@ class FaultProxy:
                     break
             if ex.response is None:
                 if self.layer is not None:
-                    ex.response = self.layer.handle(ex)
+                    ex.response = unknown_operation(ex) or self.layer.handle(ex)
                 else:
                     ex.response = ex.forward()
             if isinstance(ex.response, Response):
