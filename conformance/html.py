@@ -172,6 +172,21 @@ def _grid(results: list[dict[str, Any]]) -> str:
             f'{"".join(rows)}</table></div>' + _legend())
 
 
+def _clauses(report: dict[str, Any]) -> str:
+    """Per operation, the share of clauses that hold and the failing ones by kind of clause."""
+    from .report import operations_summary
+
+    ops = report.get("operations") or operations_summary(report.get("results", []))
+    rows = []
+    for op, entry in ops.items():
+        share = entry["passed"] / entry["clauses"] if entry["clauses"] else 0.0
+        kinds = ", ".join(f"{k} {n}" for k, n in sorted(entry.get("failing_kinds", {}).items(), key=lambda kv: -kv[1]))
+        rows.append(f"<tr><th>{_e(op)}</th><td>{entry['passed']} of {entry['clauses']} hold ({share:.0%})</td>"
+                    f"<td>{_e(kinds) or '—'}</td></tr>")
+    return ("<h2>Clauses that hold</h2><table><tr><th>operation</th><th>clauses</th>"
+            f"<th>failing, by kind of clause</th></tr>{''.join(rows)}</table>")
+
+
 def _failure(r: dict[str, Any]) -> str:
     _, _, symbol = COLOURS[r["outcome"]]
     basis = f' <span class="muted">basis: {_e(r["basis"])}</span>' if r.get("basis") else ""
@@ -217,7 +232,7 @@ def render(report: dict[str, Any]) -> str:
     results = report.get("results", [])
     failing = sorted((r for r in results if r["outcome"] in ("failed", "error")),
                      key=lambda r: (r["operation"], r["id"]))
-    parts = [_header(report), "<h2>Operations × checks</h2>"]
+    parts = [_header(report), _clauses(report) if results else "", "<h2>Operations × checks</h2>"]
     parts.append(_grid(results) if results else '<p class="muted">No results.</p>')
     parts.append(f"<h2>Failures ({len(failing)})</h2>")
     parts.append("\n".join(map(_failure, failing)) if failing

@@ -19,16 +19,20 @@ EXPECTED = {
     "duplicate_name_accepted": ("CreateCompilationJob/duplicate-name/",),
     "arn_wrong_name": ("/arn-names-job/",),
     "list_summary_drops_target": ("ListCompilationJobs/list-summary/generated",
-                                  "ListCompilationJobs/list-summary/every-target-device"),
+                                  "ListCompilationJobs/list-summary/OutputConfig.TargetDevice=amba_cv25"),
     "garbage_token_accepted": ("ListCompilationJobs/garbage-token/",),
     "timestamps_unordered": ("DescribeCompilationJob/timestamps-ordered/",),
-    "list_validation_skipped": ("ListCompilationJobs/invalid-rejected/MaxResults=below-min",
-                                "ListCompilationJobs/invalid-rejected/MaxResults=above-max"),
-    "target_device_enum_2021": ("CreateCompilationJob/accepted/every-target-device",),
-    "roundtrip_alters_field": ("DescribeCompilationJob/roundtrip/every-target-device",),
+    "list_validation_skipped": ("ListCompilationJobs/invalid-rejected/MaxResults:min-value",
+                                "ListCompilationJobs/invalid-rejected/MaxResults:max-value",
+                                "ListCompilationJobs/invalid-rejected/StatusEquals:enum"),
+    "invalid_input_accepted": ("CreateCompilationJob/invalid-rejected/OutputConfig.TargetDevice:enum",
+                               "CreateCompilationJob/invalid-rejected/RoleArn:required",
+                               "CreateCompilationJob/invalid-rejected/CompilationJobName:pattern"),
+    "target_device_enum_2021": ("CreateCompilationJob/accepted/OutputConfig.TargetDevice=ml_inf2",),
+    "roundtrip_alters_field": ("DescribeCompilationJob/roundtrip/OutputConfig.TargetDevice=amba_cv25",),
 }
 #: The suite narrowed to the tests these results come from (a quicker measure in CI).
-SELECT = "test_behaviour or test_targets or timestamps"
+SELECT = "test_behaviour or test_clauses or timestamps"
 
 
 @pytest.mark.slow
