@@ -8,7 +8,7 @@ import pytest
 from vcr.request import Request
 
 from conformance import cassettes
-from conformance.errors import UsageError
+from conformance.errors import NothingToJudge, UsageError
 
 TARGET = "SageMaker.ListCompilationJobs"
 
@@ -135,3 +135,19 @@ def test_corrupt_cassette_is_one_line_naming_the_file(tmp_path):
     bad.write_text("interactions:\n- request: 1\n")
     with pytest.raises(UsageError, match="interaction 0 lacks request/response"):
         cassettes.validate_dir(tmp_path, tmp_path)
+
+
+@pytest.mark.parametrize("mode", ["once", "new_episodes", "all", "rewrite"])
+def test_recording_may_start_from_an_empty_or_missing_folder(tmp_path, mode):
+    assert cassettes.require_cassettes(tmp_path / "missing", mode, tmp_path) == 0
+    assert cassettes.require_cassettes(tmp_path, mode, tmp_path) == 0
+
+
+def test_replay_needs_a_cassette(tmp_path):
+    with pytest.raises(NothingToJudge, match="cassette folder missing does not exist"):
+        cassettes.require_cassettes(tmp_path / "missing", "none", tmp_path)
+    with pytest.raises(NothingToJudge, match=r"cassette folder \. holds no cassettes"):
+        cassettes.require_cassettes(tmp_path, "none", tmp_path)
+    (tmp_path / "test_errors").mkdir()
+    (tmp_path / "test_errors" / "test_x.yaml").write_text("interactions: []\nversion: 1\n")
+    assert cassettes.require_cassettes(tmp_path, "none", tmp_path) == 1
