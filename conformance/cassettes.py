@@ -125,6 +125,7 @@ def canonical_body(target: str | None, body: bytes | str | None,
     except ValueError:
         return body
     shape = _input_shape(target)
+    transformers = tuple(sorted(transformers, key=lambda t: t.priority))  # lower runs first
     numbers: dict[str, dict[Any, int]] = {t.name: {} for t in transformers}
     normalised = _walk(copy.deepcopy(data), shape, transformers, numbers)
     return json.dumps(normalised, sort_keys=True, separators=(",", ":"))

@@ -55,9 +55,18 @@ def test_non_timestamp_numbers_and_names_are_kept():
     assert cassettes.canonical_body(TARGET, b"not json") == "not json"
 
 
-def test_transformers_are_declared_in_priority_order():
-    priorities = [t.priority for t in cassettes.TRANSFORMERS]
-    assert priorities == sorted(priorities) and len({t.name for t in cassettes.TRANSFORMERS}) == len(priorities)
+def test_the_lower_priority_claims_a_leaf_and_the_next_never_sees_it():
+    # A timestamp member holding a run-prefixed string: both transformers could claim it.
+    body = json.dumps({"CreationTimeAfter": "cf-rec-1"})
+    assert json.loads(cassettes.canonical_body(TARGET, body)) == {"CreationTimeAfter": "<timestamp:1>"}
+    # Priority decides, not the order they are passed in.
+    by_name = {t.name: t for t in cassettes.TRANSFORMERS}
+    reordered = (by_name["run-prefix"], by_name["timestamp"])
+    assert cassettes.canonical_body(TARGET, body, reordered) == cassettes.canonical_body(TARGET, body)
+    first = cassettes.Transformer("run-prefix", priority=5, part=by_name["run-prefix"].part)
+    assert json.loads(cassettes.canonical_body(TARGET, body, (by_name["timestamp"], first))) == {
+        "CreationTimeAfter": "<run-prefix:1>-1"}
+    assert len(by_name) == len(cassettes.TRANSFORMERS)  # names number placeholders: one each
 
 
 def test_scrub_drops_credentials_and_signing_headers():
