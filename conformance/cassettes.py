@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
-from .errors import UsageError
+from .errors import NothingToJudge, UsageError
 
 #: The command that (re)records the shipped cassettes, and the one that records on a real account.
 RECORD_FIXTURES_COMMAND = "conformance record-fixtures"
@@ -125,6 +125,7 @@ def canonical_body(target: str | None, body: bytes | str | None,
     except ValueError:
         return body
     shape = _input_shape(target)
+    transformers = tuple(sorted(transformers, key=lambda t: t.priority))  # lower runs first
     numbers: dict[str, dict[Any, int]] = {t.name: {} for t in transformers}
     normalised = _walk(copy.deepcopy(data), shape, transformers, numbers)
     return json.dumps(normalised, sort_keys=True, separators=(",", ":"))
@@ -424,6 +425,20 @@ def validate_dir(directory: Path, root: Path | None = None) -> int:
     for path in files:
         validate_file(path, root)
     return len(files)
+
+
+def require_cassettes(directory: Path, record_mode: str | None, root: Path | None = None) -> int:
+    """:func:`validate_dir`, and in replay a folder that is missing or holds no cassette is
+    refused: it would skip every test, a run that judged nothing. Recording may start empty."""
+    count = validate_dir(directory, root)
+    if count == 0 and (record_mode or "none") == "none":
+        shown = _relative(directory, root)
+        why = "holds no cassettes" if directory.is_dir() else "does not exist"
+        raise NothingToJudge(
+            f"cassette folder {shown} {why}, nothing to replay: record it with "
+            f"`{RECORD_AWS_COMMAND} --cassette-dir {shown}` (real AWS) or "
+            f"`{RECORD_FIXTURES_COMMAND} --cassette-dir {shown}` (moto server)")
+    return count
 
 
 def provenance(directory: Path) -> dict[str, dict[str, Any]]:
@@ -759,7 +774,7 @@ def configure(config: Any, resolved: dict[str, Any]) -> CassetteManager:
     if config.getoption("mask_account", default=None):
         settings["mask_account"] = True
     recording = recording_config(settings, root)
-    validate_dir(recording.cassette_dir, root)
+    require_cassettes(recording.cassette_dir, recording.record_mode, root)
     manager_ = CassetteManager(recording, root, config)
     config.stash[_MANAGER] = manager_
     config.pluginmanager.register(CassettePlugin(manager_), "conformance-cassettes")

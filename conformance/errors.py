@@ -19,6 +19,11 @@ class UsageError(ConformanceError):
     """Bad input to the tool: unknown backend, unreachable endpoint, corrupt file, bad flag."""
 
 
+class NothingToJudge(UsageError):
+    """A run that would judge nothing (a replay with no cassettes, every result skipped): exit
+    code 2 under ``conformance run`` and pytest alike, so it is never taken for a green run."""
+
+
 class CheckFailure(AssertionError, ConformanceError):
     """A backend broke a check. Carries what a report needs to show and replay it.
 

@@ -3,10 +3,15 @@
 Options in one group, safe defaults (backend moto, record mode none), fixtures a user can
 override, and the result book that turns test outcomes into report.json. Heavy imports
 (boto3, moto, vcrpy) happen inside fixtures, when a conformance test first needs them.
+
+Installed, the plugin is in every pytest session of the environment, so it only registers its
+options and markers unless the conformance suite is what runs (see :func:`suite_requested`):
+another project's Hypothesis profile, settings and exit code are left alone.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +20,7 @@ from typing import Any, Iterator
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from .errors import CheckFailure, UsageError
+from .errors import CheckFailure, NothingToJudge, UsageError
 
 #: No "explain" phase: it re-runs a failing test many times to annotate which draws
 #: matter, which costs a backend round trip per run (tens of seconds per finding).
@@ -40,6 +45,13 @@ _NOTE_KEY = "conformance_note"
 _CASSETTE_KEY = "conformance_cassette"
 _STATE_KEY = "conformance_run_wide"
 _SETTINGS = pytest.StashKey[dict]()
+
+#: The suite's own tests: collecting from here (or from a folder pytest recurses into it from)
+#: is what asks for the conformance run.
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+#: Destinations of this plugin's options: any of them given asks for the conformance run too.
+_OPTIONS = ("backend", "endpoint_url", "region", "report_dir", "cassette_dir", "read_timeout",
+            "poll_budget", "max_attempts", "mask_account", "since")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -77,6 +89,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "result with id Operation/check/case, written to the report; basis overrides the "
         "registered check's; backends (kinds) deselects the test on other backends",
     )
+    if not suite_requested(config):
+        return  # another project's session: no profile, no settings, no results, no report
     from . import config as settings_mod
 
     cli = {
@@ -112,9 +126,65 @@ def pytest_configure(config: pytest.Config) -> None:
 
         try:
             cassettes.configure(config, resolved)
+        except NothingToJudge as exc:  # not a bad flag, yet never a green run: exit 2
+            pytest.exit(f"conformance: {exc}", returncode=2)
         except UsageError as exc:
             raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(ResultCollector(config), "conformance-results")
+    config.pluginmanager.register(NothingJudgedGuard(config), "conformance-nothing-judged")
+
+
+def suite_requested(config: pytest.Config) -> bool:
+    """Whether this session runs the conformance suite: one of this plugin's options was given,
+    or pytest collects from the suite's folder, from inside it, or from a folder pytest would
+    recurse into it from. Decided before collection, so the suite's modules are imported
+    under its profile and settings, as ever."""
+    if any(config.getoption(name, default=None) is not None for name in _OPTIONS):
+        return True
+    for arg in config.args:
+        path = _arg_path(arg, Path(config.invocation_params.dir), bool(config.option.pyargs))
+        if path is None:
+            continue
+        if path == SUITE_DIR or SUITE_DIR in path.parents:
+            return True
+        if path in SUITE_DIR.parents and _recurses_into(config, path, SUITE_DIR):
+            return True
+    return False
+
+
+def _arg_path(arg: str, invoked: Path, pyargs: bool) -> Path | None:
+    """The file or folder a pytest argument (``path[::node]``, or a module with --pyargs) names."""
+    name = str(arg).split("::", 1)[0]
+    path = (invoked / name).resolve()
+    if path.exists() or not pyargs:
+        return path
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    located = list(spec.submodule_search_locations or ()) or [spec.origin]
+    return Path(located[0]).resolve() if located[0] else None
+
+
+def _recurses_into(config: pytest.Config, start: Path, target: Path) -> bool:
+    """Whether collecting ``start`` reaches ``target``: no folder between them is one pytest
+    ignores (norecursedirs, --ignore, a virtualenv, collect_ignore)."""
+    for folder in reversed([target, *target.parents[: len(target.parents) - len(start.parents) - 1]]):
+        if config.hook.pytest_ignore_collect(collection_path=folder, config=config):
+            return False
+    return True
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Where the run goes and with what, as resolved (flag > pyproject > environment > default)."""
+    if _SETTINGS not in config.stash:
+        return None
+    resolved = config.stash[_SETTINGS]
+    from .config import DEFAULTS
+
+    return "conformance: " + " ".join(f"{key}={resolved[key]}" for key in DEFAULTS)
 
 
 _DELTA_MODULE = Path(__file__).resolve().parent / "suite" / "test_delta.py"
@@ -148,6 +218,9 @@ def _options(resolved: dict[str, Any]):
 @pytest.fixture(scope="session")
 def conformance_settings(pytestconfig: pytest.Config) -> dict[str, Any]:
     """Resolved settings (flag > pyproject > environment > default)."""
+    if _SETTINGS not in pytestconfig.stash:
+        pytest.exit("conformance: the conformance fixtures need the conformance suite or one of "
+                    "its options (e.g. --backend moto)", returncode=2)
     return dict(pytestconfig.stash[_SETTINGS])
 
 
@@ -189,6 +262,9 @@ def conformance_cassette(request: pytest.FixtureRequest) -> Iterator[Any]:
     """``--backend aws``: each conformance test runs inside its own cassette (replayed, or
     recorded with ``--record-mode``); without one in replay, the test is skipped naming the
     record command. Elsewhere: nothing."""
+    if _SETTINGS not in request.config.stash:  # not a conformance session
+        yield None
+        return
     from . import cassettes
 
     manager = cassettes.manager(request.config)
@@ -253,6 +329,8 @@ def _identity(item: pytest.Item) -> tuple[str, str, str] | None:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Deselect (visibly: pytest counts them) tests marked for other backends only."""
+    if _SETTINGS not in config.stash:  # not a conformance session
+        return
     kind = config.stash[_SETTINGS]["backend"]
     keep, drop = [], []
     for item in items:
@@ -443,3 +521,35 @@ class ResultCollector:
         )
         for path in written:
             terminalreporter.write_line(f"  {path}")
+
+
+class NothingJudgedGuard:
+    """A run whose every conformance result was skipped judged nothing (no cassette matched,
+    every test deselected but one skip): it ends with exit code 2, never 0, so a gate cannot
+    take it for a green run."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.outcomes: dict[str, int] = {}
+        self.refused = False
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for key, value in report.user_properties:
+            if key == _RESULT_KEY:
+                self.outcomes[value["outcome"]] = self.outcomes.get(value["outcome"], 0) + 1
+
+    def nothing_judged(self) -> bool:
+        return bool(self.outcomes) and set(self.outcomes) == {"skipped"}
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if hasattr(self.config, "workerinput"):  # pytest-xdist worker: the controller decides
+            return
+        if exitstatus == pytest.ExitCode.OK and self.nothing_judged():
+            session.exitstatus = pytest.ExitCode.INTERRUPTED  # 2, as `conformance run`
+            self.refused = True
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.refused:
+            terminalreporter.write_line(
+                f"conformance: error: nothing was judged: all {self.outcomes['skipped']} "
+                "conformance results were skipped (exit code 2)")

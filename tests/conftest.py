@@ -7,8 +7,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+import conformance.plugin  # noqa: F401  (registers the ci, dev and thorough profiles)
 
 SUITE = Path(__file__).resolve().parent.parent / "conformance" / "suite"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The project's own tests are not the conformance suite, so the plugin leaves their
+    Hypothesis profile alone; they load the suite's default (``dev``) themselves, as any
+    project would, unless ``--hypothesis-profile`` chose one."""
+    if not config.getoption("hypothesis_profile", default=None):
+        settings.load_profile("dev")
 
 
 @pytest.fixture

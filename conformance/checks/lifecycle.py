@@ -87,18 +87,28 @@ def stop_running_accepted(exchange: Exchange, ctx: CheckContext) -> None:
         raise Mismatch(f"Stop of a running job (read {after} after the Stop) was refused: {exchange.describe()}")
 
 
-def _completed(exchange: Exchange) -> bool:
+def cloud_target(output_config: object) -> bool:
+    """A cloud instance target: a TargetDevice ``ml_*`` (ml_c5, ml_inf1, ...). Edge devices
+    (amba_cv25, jetson_nano) and TargetPlatform jobs are not."""
+    device = output_config.get("TargetDevice") if isinstance(output_config, dict) else None
+    return isinstance(device, str) and device.startswith("ml_")
+
+
+def _completed_cloud(exchange: Exchange) -> bool:
     body = exchange.wire_or_none() if exchange.ok else None
-    return isinstance(body, dict) and body.get("CompilationJobStatus") == "COMPLETED"
+    return (isinstance(body, dict) and body.get("CompilationJobStatus") == "COMPLETED"
+            and cloud_target(body.get("OutputConfig")))
 
 
-@register("inference-image", basis="aws-docs", applies=_completed,
+@register("inference-image", basis="aws-docs", applies=_completed_cloud,
           operations=("DescribeCompilationJob",))
 def inference_image(exchange: Exchange, ctx: CheckContext) -> None:
-    """A COMPLETED job compiled for a cloud instance (TargetDevice ``ml_*``) is described with
-    its InferenceImage (added 2021-06-28; API reference: "Specify an image only if the target
-    device is a cloud instance"). For edge devices such as amba_cv25 AWS may omit it, so
-    only cloud targets are judged."""
+    """A COMPLETED job for a cloud instance (TargetDevice ``ml_*``) is described with its
+    InferenceImage (added 2021-06-28). AWS documents the member for cloud targets only
+    (DescribeCompilationJob API reference: "The inference image to use when compiling a
+    model. Specify an image only if the target device is a cloud instance."); real jobs for
+    ml_* targets carry an ECR image URI. Edge devices (amba_cv25) and TargetPlatform jobs may
+    omit it, so the check does not apply to them."""
     body = exchange.wire_or_none()
     image = body.get("InferenceImage")
     if not isinstance(image, str) or not image:

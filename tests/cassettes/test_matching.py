@@ -8,7 +8,7 @@ import pytest
 from vcr.request import Request
 
 from conformance import cassettes
-from conformance.errors import UsageError
+from conformance.errors import NothingToJudge, UsageError
 
 TARGET = "SageMaker.ListCompilationJobs"
 
@@ -55,9 +55,18 @@ def test_non_timestamp_numbers_and_names_are_kept():
     assert cassettes.canonical_body(TARGET, b"not json") == "not json"
 
 
-def test_transformers_are_declared_in_priority_order():
-    priorities = [t.priority for t in cassettes.TRANSFORMERS]
-    assert priorities == sorted(priorities) and len({t.name for t in cassettes.TRANSFORMERS}) == len(priorities)
+def test_the_lower_priority_claims_a_leaf_and_the_next_never_sees_it():
+    # A timestamp member holding a run-prefixed string: both transformers could claim it.
+    body = json.dumps({"CreationTimeAfter": "cf-rec-1"})
+    assert json.loads(cassettes.canonical_body(TARGET, body)) == {"CreationTimeAfter": "<timestamp:1>"}
+    # Priority decides, not the order they are passed in.
+    by_name = {t.name: t for t in cassettes.TRANSFORMERS}
+    reordered = (by_name["run-prefix"], by_name["timestamp"])
+    assert cassettes.canonical_body(TARGET, body, reordered) == cassettes.canonical_body(TARGET, body)
+    first = cassettes.Transformer("run-prefix", priority=5, part=by_name["run-prefix"].part)
+    assert json.loads(cassettes.canonical_body(TARGET, body, (by_name["timestamp"], first))) == {
+        "CreationTimeAfter": "<run-prefix:1>-1"}
+    assert len(by_name) == len(cassettes.TRANSFORMERS)  # names number placeholders: one each
 
 
 def test_scrub_drops_credentials_and_signing_headers():
@@ -135,3 +144,19 @@ def test_corrupt_cassette_is_one_line_naming_the_file(tmp_path):
     bad.write_text("interactions:\n- request: 1\n")
     with pytest.raises(UsageError, match="interaction 0 lacks request/response"):
         cassettes.validate_dir(tmp_path, tmp_path)
+
+
+@pytest.mark.parametrize("mode", ["once", "new_episodes", "all", "rewrite"])
+def test_recording_may_start_from_an_empty_or_missing_folder(tmp_path, mode):
+    assert cassettes.require_cassettes(tmp_path / "missing", mode, tmp_path) == 0
+    assert cassettes.require_cassettes(tmp_path, mode, tmp_path) == 0
+
+
+def test_replay_needs_a_cassette(tmp_path):
+    with pytest.raises(NothingToJudge, match="cassette folder missing does not exist"):
+        cassettes.require_cassettes(tmp_path / "missing", "none", tmp_path)
+    with pytest.raises(NothingToJudge, match=r"cassette folder \. holds no cassettes"):
+        cassettes.require_cassettes(tmp_path, "none", tmp_path)
+    (tmp_path / "test_errors").mkdir()
+    (tmp_path / "test_errors" / "test_x.yaml").write_text("interactions: []\nversion: 1\n")
+    assert cassettes.require_cassettes(tmp_path, "none", tmp_path) == 1

@@ -99,6 +99,33 @@ def test_listed_once():
             checks.get("listed-once")(bad, ctx)
 
 
+def _described(status: str, output_config: dict, **members) -> Exchange:
+    body = {"CompilationJobStatus": status, "OutputConfig": output_config, **members}
+    return Exchange("DescribeCompilationJob", {}, 200, raw_body=json.dumps(body).encode())
+
+
+@pytest.mark.parametrize("output_config,judged", [
+    ({"TargetDevice": "ml_c5"}, True),
+    ({"TargetDevice": "ml_inf1"}, True),
+    ({"TargetDevice": "amba_cv25"}, False),
+    ({"TargetDevice": "jetson_nano"}, False),
+    ({"TargetPlatform": {"Os": "LINUX", "Arch": "X86_64"}}, False),
+], ids=["ml_c5", "ml_inf1", "amba_cv25", "jetson_nano", "target-platform"])
+def test_inference_image_judges_completed_cloud_targets_only(output_config, judged):
+    """The guard is the docstring's: a COMPLETED job for an ml_* TargetDevice must have its
+    InferenceImage; an edge device or a TargetPlatform job without one is not judged."""
+    check = checks.get("inference-image")
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/neo:latest"
+    assert check(_described("COMPLETED", output_config, InferenceImage=image)) is judged
+    without = _described("COMPLETED", output_config)
+    if judged:
+        with pytest.raises(CheckFailure, match="described without InferenceImage"):
+            check(without)
+    else:
+        assert check(without) is False
+    assert check(_described("INPROGRESS", output_config)) is False  # judged once COMPLETED
+
+
 #: defect -> a result id fragment that must kill it (the suite narrowed to these tests).
 EXPECTED = {
     "stopped_job_completes": "DescribeCompilationJob/status-walk/after-stop",

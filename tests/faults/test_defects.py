@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from conformance.faults import DEFECTS, KINDS, Lifecycle, describe
+from conformance.faults import DEFECTS, Lifecycle, describe
+from conformance.faults.catalogue import Defect, _register, resolve
 from conformance.faults.validation import service_model
 
 from .helpers import Api, unique
@@ -386,12 +387,26 @@ def answers_in_time(api, name):
 def test_catalogue_is_complete_and_well_formed():
     assert len(DEFECTS) >= 24
     assert set(PROBES) == set(DEFECTS), "every defect needs a probe here, and every probe a defect"
-    lines = describe()
-    assert len(lines) == len(DEFECTS)
+    # `conformance selftest --list` prints these: one line per defect, named as --defect takes it.
+    assert describe() == [f"{name}: {d.description}" for name, d in DEFECTS.items()]
     for name, d in DEFECTS.items():
-        assert d.name == name and name.isidentifier()
-        assert d.description and "\n" not in d.description and len(d.description) < 160
-        assert d.kind in KINDS
+        assert name.isidentifier(), name
+        assert d.description and "\n" not in d.description and len(d.description) < 160, name
+
+
+def test_registry_refuses_a_taken_name_a_missing_one_and_an_unknown_kind():
+    """The registry is what guarantees each defect's name and kind, so that is what is tested."""
+    before = dict(DEFECTS)
+    with pytest.raises(ValueError, match="taken"):
+        _register(type("Again", (Defect,), {"name": "drop_vpc_config", "kind": "roundtrip"}))
+    with pytest.raises(ValueError, match="missing"):
+        _register(type("Nameless", (Defect,), {"kind": "shape"}))
+    with pytest.raises(ValueError, match="unknown kind 'speed'"):
+        _register(type("Odd", (Defect,), {"name": "odd_one_out", "kind": "speed"}))
+    assert DEFECTS == before
+    assert resolve("drop_vpc_config") is DEFECTS["drop_vpc_config"]
+    with pytest.raises(KeyError, match="did you mean drop_vpc_config"):
+        resolve("drop_vpc_confg")
 
 
 @pytest.mark.parametrize("defect", sorted(DEFECTS))

@@ -200,14 +200,22 @@ def test_invalid_requests_restricted_to_kinds(create) -> None:
         strategies.invalid_requests(create, kinds=("nope",)).validate()
 
 
-def test_strategies_are_lazy_and_cached(sagemaker) -> None:
-    import time
+def test_strategies_are_lazy_and_cached(sagemaker, monkeypatch) -> None:
+    """Asking for every operation's strategy builds none (a suite imports all of them); the
+    first use builds that one only, and its build is cached."""
+    from strategies import _api
 
-    started = time.perf_counter()
-    built = [strategies.requests(sagemaker.operation_model(n)) for n in sagemaker.operation_names]
-    assert time.perf_counter() - started < 2.0
-    assert len(built) == len(sagemaker.operation_names)
+    built: list[str] = []
+    real = _api._request_strategy
+
+    def counting(operation_model, overlays):
+        built.append(operation_model.name)
+        return real(operation_model, overlays)
+
+    monkeypatch.setattr(_api, "_request_strategy", counting)
+    lazy = {n: strategies.requests(sagemaker.operation_model(n)) for n in sagemaker.operation_names}
+    assert built == []
+    lazy["CreateCompilationJob"].wrapped_strategy
+    assert built == ["CreateCompilationJob"]
     op = sagemaker.operation_model("CreateCompilationJob")
-    from strategies._api import _request_strategy
-
-    assert _request_strategy(op, None) is _request_strategy(op, None)
+    assert real(op, None) is real(op, None)
