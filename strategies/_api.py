@@ -33,9 +33,11 @@ class Violation:
     ``path`` locates the value in the request (member names and list indexes; for
     ``missing_required`` and ``unknown_member`` the path of the member itself), ``kind``
     is one of missing_required, wrong_type, enum, min_length, max_length, pattern,
-    min_value, max_value, list_size, unknown_member. ``expected_codes`` are the error
-    codes a server may answer (ValidationException; SerializationException too for a
-    body of the wrong type or with an undeclared member)."""
+    min_value, max_value, list_size, unknown_member, or for an overlay clause the clause's
+    kind (exactly-one-missing, ...). ``expected_codes`` are the error codes a server may
+    answer (ValidationException; SerializationException too for a body of the wrong type,
+    with an undeclared member, or with a number beyond its type's range). ``clause`` is the
+    id of the clause broken (:func:`strategies.clauses`) when drawn for one."""
 
     path: tuple
     kind: str
@@ -45,6 +47,7 @@ class Violation:
     #: botocore's ParamValidator rejects it too (type, required, minimums, unknown
     #: members): send it with ``parameter_validation=False`` to reach the server.
     client_side: bool = False
+    clause: str | None = None
 
 
 def _key(overlays: Mapping[str, Any] | None) -> Any:
@@ -86,12 +89,31 @@ def invalid_requests(
     operation_model: Any,
     *,
     kinds: tuple[str, ...] | None = None,
+    clause: Any = None,
     overlays: Mapping[str, Any] | None = None,
 ) -> st.SearchStrategy[tuple[dict, Violation]]:
     """``(request, violation)`` pairs: a valid request with exactly one constraint broken
     (:func:`validate` reports exactly that path and kind), ``kinds`` restricting which.
 
+    ``clause`` (a :class:`strategies.Clause` or its id, e.g. ``"OutputConfig.TargetDevice:enum"``)
+    draws requests that break exactly that clause and are otherwise valid, cross-field
+    rules included: the clause's member and its parents are present even when optional
+    (an ExactlyOne group on the way is narrowed to it, lists hold an entry); for a model
+    clause :func:`validate` reports one problem, of that clause; for an overlay clause none,
+    and that rule is the only one broken. Hypothesis chooses the rest of the request, the
+    list element or map entry broken and the bad value (a near miss of the drawn value,
+    shrinking towards one character too many or too few, the first enum-like miss, the
+    bound plus or minus one). A clause that cannot be broken alone
+    (:func:`strategies.clause_sendable`) raises :class:`strategies.ClauseError`.
+
     The label is computed from the drawn request, so it stays true while shrinking."""
+    if clause is not None:
+        from ._clauses import ClauseError
+        from ._breaking import clause_strategy
+
+        if kinds is not None:
+            raise ClauseError("give kinds= or clause=, not both")
+        return clause_strategy(operation_model, clause, overlays, _key(overlays))
     from ._invalid import invalid_strategy
 
     return invalid_strategy(operation_model, _request_strategy(operation_model, overlays), kinds)

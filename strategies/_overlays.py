@@ -9,7 +9,9 @@ An overlay is data. Two tables:
   is the input structure itself, ``"OutputConfig.TargetPlatform"`` a nested structure,
   ``"Tags[]"`` a list's members, ``"Env{}"`` a map's values): cross-field rules of a
   structure (:class:`ExactlyOne`, :class:`NotGreater`, :class:`RequiredWhen`) or
-  :class:`Values` for one member.
+  :class:`Values` for one member. :class:`Present` (a member always drawn) and
+  :class:`NonEmpty` (a list or map with an entry) narrow what is drawn; the invalid
+  requests of one clause use them to make the clause's member present.
 
 The generator reads these; it has no ``if`` for any operation. :func:`check_service`
 and :func:`check_operation` verify an overlay against the model (unknown shapes, paths
@@ -29,8 +31,10 @@ from hypothesis import strategies as st
 
 __all__ = [
     "ExactlyOne",
+    "NonEmpty",
     "NotGreater",
     "OverlayError",
+    "Present",
     "RequiredWhen",
     "UniqueBy",
     "Values",
@@ -52,7 +56,9 @@ class Values:
 
 @dataclass(frozen=True)
 class ExactlyOne:
-    """Exactly one of ``members`` is present; ``weights`` bias which (shrinks to the first)."""
+    """Exactly one of ``members`` is present; ``weights`` bias which (shrinks to the first).
+    A weight of 0 leaves that member out: ``weights=(1, 0)`` narrows the group to its first
+    member (the invalid requests of a clause below it use that)."""
 
     members: tuple[str, ...]
     weights: tuple[int, ...] | None = None
@@ -87,7 +93,24 @@ class UniqueBy:
     why: str = ""
 
 
-Rule = Values | ExactlyOne | NotGreater | RequiredWhen | UniqueBy
+@dataclass(frozen=True)
+class Present:
+    """``member`` of the structure is always drawn, optional or not. A narrowing, not a rule
+    of the server: the invalid requests of a clause below an optional member use it to make
+    the member (and so the clause) present."""
+
+    member: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class NonEmpty:
+    """The list or map at this path has at least one entry (a narrowing, as :class:`Present`)."""
+
+    why: str = ""
+
+
+Rule = Values | ExactlyOne | NotGreater | RequiredWhen | UniqueBy | Present | NonEmpty
 
 # --- realistic value strategies ---------------------------------------------------------
 
@@ -276,8 +299,10 @@ def _check_rule(rule: Rule, shape: Any, where: str) -> None:
     if isinstance(rule, ExactlyOne):
         for m in rule.members:
             member(m)
-        if rule.weights is not None and len(rule.weights) != len(rule.members):
-            raise OverlayError(f"ExactlyOne at {where}: one weight per member")
+        if rule.weights is not None and (
+            len(rule.weights) != len(rule.members) or min(rule.weights) < 0 or not any(rule.weights)
+        ):
+            raise OverlayError(f"ExactlyOne at {where}: one weight >= 0 per member, not all 0")
     elif isinstance(rule, NotGreater):
         a, b = member(rule.lesser), member(rule.greater)
         keys = ("min", "max")
@@ -288,6 +313,11 @@ def _check_rule(rule: Rule, shape: Any, where: str) -> None:
     elif isinstance(rule, RequiredWhen):
         member(rule.member)
         resolve_path(shape, rule.when)
+    elif isinstance(rule, Present):
+        member(rule.member)
+    elif isinstance(rule, NonEmpty):
+        if shape.type_name not in ("list", "map") or shape.metadata.get("max") == 0:
+            raise OverlayError(f"NonEmpty at {where}: {shape.name} is not a list or map that can hold an entry")
     elif isinstance(rule, UniqueBy):
         if shape.type_name != "list" or shape.member.type_name != "structure":
             raise OverlayError(f"UniqueBy at {where}: {shape.name} is not a list of structures")
@@ -295,6 +325,18 @@ def _check_rule(rule: Rule, shape: Any, where: str) -> None:
             raise _unknown(f"member of {shape.member.name}", rule.key, shape.member.members)
     elif not isinstance(rule, Values):
         raise OverlayError(f"{rule!r} at {where} is not an overlay rule")
+
+
+def _check_presence(rules: tuple[Rule, ...], where: str) -> None:
+    """A member made :class:`Present` cannot also be one of several in an ExactlyOne group
+    (the group would then have two members): narrow the group to it instead."""
+    present = {r.member for r in rules if isinstance(r, Present)}
+    for rule in rules:
+        if isinstance(rule, ExactlyOne) and len(rule.members) > 1 and present & set(rule.members):
+            both = ", ".join(sorted(present & set(rule.members)))
+            raise OverlayError(
+                f"Present({both}) at {where} is in ExactlyOne{rule.members}: narrow the group to it instead"
+            )
 
 
 def check_service(service_model: Any, table: Mapping[str, Rule] | None = None) -> None:
@@ -316,8 +358,10 @@ def check_operation(operation_model: Any, table: Mapping[str, Any]) -> dict[str,
     for path, rules in table.items():
         rules = (rules,) if not isinstance(rules, (tuple, list)) else tuple(rules)
         target = resolve_path(shape, path)
+        where = f"{operation_model.name}:{path or '<input>'}"
         for rule in rules:
-            _check_rule(rule, target, f"{operation_model.name}:{path or '<input>'}")
+            _check_rule(rule, target, where)
+        _check_presence(rules, where)
         out[path] = rules
     return out
 

@@ -271,7 +271,8 @@ class Builder:
     # -- one method per shape type ----------------------------------------------------
 
     def _structure(self, shape, budget, where, rules, location):
-        required = set(shape.required_members)
+        present = {r.member for r in rules if isinstance(r, ov.Present)}
+        required = set(shape.required_members) | present
         members: dict[str, st.SearchStrategy[Any]] = {}
         for name, member in shape.members.items():
             child = where.child(name) if where is not None else None
@@ -283,19 +284,21 @@ class Builder:
             members[name] = strategy
         groups = [r for r in rules if isinstance(r, ov.ExactlyOne)]
         if shape.is_tagged_union and members:
-            groups.append(ov.ExactlyOne(tuple(members)))
+            if groups:  # a union narrowed by the overlay: its other members are left out
+                keep = {m for g in groups for m in g.members} | present
+                members = {k: s for k, s in members.items() if k in keep}
+            else:
+                groups.append(ov.ExactlyOne(tuple(members)))
         fixers = tuple(r for r in rules if isinstance(r, (ov.NotGreater, ov.RequiredWhen)))
         return _Struct(shape.name, members, required, groups, fixers)
 
     def _list(self, shape, budget, where, rules, location):
-        lo = shape.metadata.get("min", 0)
-        hi = shape.metadata.get("max")
+        lo, cap = _sizes(shape, rules)
         member = self.member(shape.member, budget, where.child("[]") if where is not None else None)
         if member is None:
             if lo:
                 raise UnsatisfiableShape(f"{shape.name} needs {lo} members beyond the recursion bound")
             return st.just([])
-        cap = lo + EXTRA_ITEMS if hi is None else min(hi, lo + EXTRA_ITEMS)
         unique = self.shape_rules.get(shape.name)
         by = [r for r in (*rules, unique) if isinstance(r, ov.UniqueBy)]
         if by:
@@ -304,16 +307,36 @@ class Builder:
         return st.lists(member, min_size=lo, max_size=cap)
 
     def _map(self, shape, budget, where, rules, location):
-        lo = shape.metadata.get("min", 0)
-        hi = shape.metadata.get("max")
+        lo, cap = _sizes(shape, rules)
         keys = self.shape(shape.key, budget)
         values = self.member(shape.value, budget, where.child("{}") if where is not None else None)
         if values is None:
             if lo:
                 raise UnsatisfiableShape(f"{shape.name} needs {lo} entries beyond the recursion bound")
             return st.just({})
-        cap = lo + EXTRA_ITEMS if hi is None else min(hi, lo + EXTRA_ITEMS)
         return st.dictionaries(keys, values, min_size=lo, max_size=cap)
+
+    def at(self, operation_model: Any, parts: tuple[str, ...], table: Mapping[str, tuple[ov.Rule, ...]]) -> st.SearchStrategy[Any]:
+        """The strategy of the value at the clause path ``parts`` of the input (member names,
+        ``"[]"``, ``"{}"``, ``"{key}"``), built with the rules of ``table`` that lie below
+        it, as the request's own strategy builds it there."""
+        shape = operation_model.input_shape
+        where: _Where | None = _Where.top(table)
+        budget = MAX_DEPTH
+        for part in parts:
+            if shape.name in self.recursive:
+                budget -= 1
+            if part == "[]":
+                shape = shape.member
+            elif part == "{}":
+                shape = shape.value
+            elif part == "{key}":
+                shape, where = shape.key, None
+                continue
+            else:
+                shape = shape.members[part]
+            where = where.child(part) if where is not None else None
+        return _or_nothing(self.shape(shape, budget, where))
 
     def _string(self, shape, budget, where, rules, location):
         if shape.enum:
@@ -373,6 +396,16 @@ class Builder:
             lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(_BODY_CHARS, max_size=10), inner, max_size=3),
             max_leaves=6,
         )
+
+
+def _sizes(shape: Any, rules: tuple[ov.Rule, ...]) -> tuple[int, int]:
+    """Entries a list or map draws: the model's minimum (at least one under NonEmpty) up to
+    EXTRA_ITEMS more within its maximum."""
+    lo = shape.metadata.get("min", 0)
+    if any(isinstance(r, ov.NonEmpty) for r in rules):
+        lo = max(lo, 1)
+    hi = shape.metadata.get("max")
+    return lo, lo + EXTRA_ITEMS if hi is None else min(hi, lo + EXTRA_ITEMS)
 
 
 def _from_millis(ms: int) -> _dt.datetime:
