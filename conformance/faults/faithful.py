@@ -288,6 +288,17 @@ class Faithful:
                 return Response.error(
                     400, "ValidationException", "Specify exactly one of OutputConfig.TargetDevice and OutputConfig.TargetPlatform."
                 )
+            # The other cross-member rules of the strategies' overlays (an NVIDIA platform needs
+            # CompilerOptions; MaxWaitTimeInSeconds >= MaxRuntimeInSeconds), as AWS is assumed to.
+            tp = out.get("TargetPlatform") if isinstance(out, dict) else None
+            if isinstance(tp, dict) and tp.get("Accelerator") == "NVIDIA" and out.get("CompilerOptions") is None:
+                return Response.error(400, "ValidationException",
+                                      "CompilerOptions are required for an NVIDIA TargetPlatform.")
+            stop = p.get("StoppingCondition")
+            if isinstance(stop, dict) and isinstance(stop.get("MaxRuntimeInSeconds"), int) and isinstance(
+                    stop.get("MaxWaitTimeInSeconds"), int) and stop["MaxRuntimeInSeconds"] > stop["MaxWaitTimeInSeconds"]:
+                return Response.error(400, "ValidationException",
+                                      "MaxWaitTimeInSeconds must be greater than or equal to MaxRuntimeInSeconds.")
         if not _moto_can_store(p):
             # Only reachable with validation skipped (a defect): "accept" without storing,
             # since moto would crash now (500) or on every later ListCompilationJobs.

@@ -189,3 +189,19 @@ def test_list_value_accepted(conformance_session, case):
     page = conformance_session.call("ListCompilationJobs", {"NameContains": conformance_session.prefix, path: value})
     checks.get("no-server-error")(page)
     checks.get("accepted")(page)
+
+
+@pytest.mark.conformance(operation="CreateCompilationJob", check="accepted", case="CompilationJobName=max-length")
+def test_longest_name_accepted(conformance_session):
+    """A name as long as the model allows (and of its pattern, under the run's prefix) is
+    accepted: a backend that enforces a shorter limit than the model shows here."""
+    from conformance.scenarios import FOUNDING_CREATE
+
+    limit = model_operation("CreateCompilationJob").input_shape.members["CompilationJobName"].metadata["max"]
+    stem = conformance_session.new_name("long")
+    name = (stem + "-" + "x" * limit)[:limit]
+    exchange = conformance_session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
+    if exchange.ok:
+        conformance_session.created.append(name)
+    checks.get("no-server-error")(exchange)
+    checks.get("accepted")(exchange)
