@@ -148,22 +148,24 @@ def test_value_accepted(value_jobs, case):
                            basis="assumption", example=failure.example) from None
 
 
-def _accepted_job(value_jobs, case):
-    sent, exchange = value_jobs[case]
-    if not exchange.ok:
-        raise Blocked(f"CreateCompilationJob/accepted/{case}", f"the job's Create was answered {exchange.describe()}")
-    return sent
+def _judge_read(session, value_jobs, case, operation, request_of, check):
+    """Read the value's job with ``operation`` and judge ``check`` on the answer; blocked when
+    its Create was not accepted (that result has the finding)."""
+    sent, created = value_jobs[case]
+    if not created.ok:
+        raise Blocked(f"CreateCompilationJob/accepted/{case}", f"the job's Create was answered {created.describe()}")
+    exchange = session.call(operation, request_of(sent["CompilationJobName"]))
+    checks.get("no-server-error")(exchange)
+    checks.get("accepted")(exchange)
+    checks.get(check)(exchange, CheckContext(sent=sent))
 
 
 @pytest.mark.conformance(operation="DescribeCompilationJob", check="roundtrip")
 @pytest.mark.parametrize("case", CREATE_VALUES)
 def test_value_roundtrip(conformance_session, value_jobs, case):
     """Describe shows the value the job was created with (and the rest of what AWS keeps)."""
-    sent = _accepted_job(value_jobs, case)
-    exchange = conformance_session.call("DescribeCompilationJob", {"CompilationJobName": sent["CompilationJobName"]})
-    checks.get("no-server-error")(exchange)
-    checks.get("accepted")(exchange)
-    checks.get("roundtrip")(exchange, CheckContext(sent=sent))
+    _judge_read(conformance_session, value_jobs, case, "DescribeCompilationJob",
+                lambda name: {"CompilationJobName": name}, "roundtrip")
 
 
 SUMMARY_VALUES = [c for c in CREATE_VALUES if tuple(c.split("=", 1)[0].split(".")) in SUMMARY_PATHS]
@@ -173,11 +175,8 @@ SUMMARY_VALUES = [c for c in CREATE_VALUES if tuple(c.split("=", 1)[0].split("."
 @pytest.mark.parametrize("case", SUMMARY_VALUES)
 def test_value_listed(conformance_session, value_jobs, case):
     """The job's List summary shows the target it was created with."""
-    sent = _accepted_job(value_jobs, case)
-    page = conformance_session.call("ListCompilationJobs", {"NameContains": sent["CompilationJobName"]})
-    checks.get("no-server-error")(page)
-    checks.get("accepted")(page)
-    checks.get("list-summary")(page, CheckContext(sent=sent))
+    _judge_read(conformance_session, value_jobs, case, "ListCompilationJobs",
+                lambda name: {"NameContains": name}, "list-summary")
 
 
 @pytest.mark.conformance(operation="ListCompilationJobs", check="accepted")
