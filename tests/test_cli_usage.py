@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import subprocess
 import sys
 
@@ -90,7 +92,7 @@ def test_a_run_that_judged_nothing_is_exit_2(tmp_path, pytester_run):
                            "-q", "--", "-k", "test_founding"],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "conformance: error: nothing was judged: all 3 results were skipped" in proc.stderr
+    assert re.search(r"conformance: error: nothing was judged: all \d+ results were skipped", proc.stderr), proc.stderr
     plain = pytester_run(*args, "-k", "test_founding")
     assert plain.returncode == 2, plain.stdout[-2000:] + plain.stderr[-2000:]
     assert "nothing was judged: all 3 conformance results were skipped" in plain.stdout

@@ -47,7 +47,7 @@ def test_run_on_moto_reports_findings(tmp_path):
     assert report["backend"]["kind"] == "moto"
     results = by_id(report)
     # moto does not implement StopCompilationJob: a finding, reported as a failed check.
-    stop = results["StopCompilationJob/no-server-error/generated"]
+    stop = results["StopCompilationJob/no-server-error/every-exchange"]
     assert stop["outcome"] == "failed"
     assert "NotImplementedError" in stop["message"]
     assert stop["example"]["request"]["CompilationJobName"]
@@ -62,7 +62,7 @@ def test_run_on_embedded_server(tmp_path):
     proc, report = run(tmp_path, "--backend", "server")
     assert_complete(report)
     assert report["backend"] == {"kind": "server", "endpoint": None, "record_mode": None}
-    stop = by_id(report)["StopCompilationJob/no-server-error/generated"]
+    stop = by_id(report)["StopCompilationJob/no-server-error/every-exchange"]
     assert stop["outcome"] == "failed" and "HTTP 500" in stop["message"]
     assert proc.returncode == 1
 
@@ -74,6 +74,6 @@ def test_run_on_user_started_emulator(tmp_path):
     assert_complete(report)
     assert report["backend"]["endpoint"] == url
     # The emulator is moto's server: its findings (Stop not implemented) make the run exit 1.
-    stop = by_id(report)["StopCompilationJob/no-server-error/generated"]
+    stop = by_id(report)["StopCompilationJob/no-server-error/every-exchange"]
     assert stop["outcome"] == "failed" and "HTTP 500" in stop["message"]
     assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr[-2000:]

@@ -325,3 +325,11 @@ def isolation_result(states: list[dict[str, Any]]) -> dict[str, Any]:
     else:
         result.update(outcome="skipped", message="no Create was accepted: nothing to probe")
     return result
+
+
+#: Checks whose results are judged over every exchange of the run, not by one test.
+RUN_WIDE_CHECKS = frozenset(SINGLE) | {SHAPE, "leaves-list-working"}
+
+
+def is_run_wide(result: dict[str, Any]) -> bool:
+    return result["check"] in RUN_WIDE_CHECKS

@@ -20,7 +20,8 @@ FRAMEWORKS = list(service_model().shape_for("Framework").enum)
 JSON_11 = "application/x-amz-json-1.1"
 PLATFORM = {"S3OutputLocation": "s3://neo-bucket/out/", "TargetPlatform": {"Os": "LINUX", "Arch": "ARM64"}}
 PLATFORM_WITH_ACCELERATOR = {"S3OutputLocation": "s3://neo-bucket/out/",
-                             "TargetPlatform": {"Os": "LINUX", "Arch": "X86_64", "Accelerator": "NVIDIA"}}
+                             "TargetPlatform": {"Os": "LINUX", "Arch": "X86_64", "Accelerator": "NVIDIA"},
+                             "CompilerOptions": '{"gpu-code": "sm_72", "trt-ver": "6.0.1", "cuda-ver": "10.1"}'}
 
 
 def _raw(api: Api, operation: str, body: bytes):

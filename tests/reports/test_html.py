@@ -81,7 +81,7 @@ def test_markdown_has_a_table_per_operation(sample):
 
 def test_write_produces_json_md_and_html(sample, tmp_path):
     written = write(sample, tmp_path)
-    assert sorted(p.name for p in written) == ["report.html", "report.json", "report.md"]
+    assert sorted(p.name for p in written) == ["junit.xml", "report.html", "report.json", "report.md"]
 
 
 def _chromium() -> str | None:
