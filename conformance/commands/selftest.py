@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exit 1 below this kill ratio (default 0.95)")
     parser.add_argument("--no-lifecycle", action="store_true",
                         help="jobs complete instantly instead of moving STARTING -> INPROGRESS -> COMPLETED")
+    parser.add_argument("--job-seconds", type=float, default=None, metavar="SECONDS",
+                        help="jobs take this long to complete (default 0.3: 0.1 STARTING, 0.2 INPROGRESS)")
     parser.add_argument("--read-timeout", type=float, default=5.0,
                         help="read timeout of each run's client, so a hanging defect costs seconds")
     parser.add_argument("-k", dest="keyword", default=None, metavar="EXPRESSION",
@@ -68,7 +70,9 @@ def _run_suite(url: str, out: Path, args: argparse.Namespace) -> tuple[int, dict
 def _one(name: str | None, upstream: str, root: Path, args: argparse.Namespace) -> Outcome:
     from ..faults import FaultProxy, Lifecycle
 
-    lifecycle = None if args.no_lifecycle else Lifecycle(starting_s=0.1, inprogress_s=0.2, stopping_s=0.1)
+    lifecycle = None if args.no_lifecycle else (
+        Lifecycle(starting_s=0.1, inprogress_s=0.2, stopping_s=0.1) if args.job_seconds is None
+        else Lifecycle.lasting(args.job_seconds))
     started = time.perf_counter()
     label = name or "faithful"
     with FaultProxy(upstream, defects=[name] if name else [], lifecycle=lifecycle) as proxy:
@@ -97,6 +101,8 @@ def main(args: argparse.Namespace) -> int:
         unknown = [n for n in names if n not in DEFECTS]
         if unknown:
             raise UsageError(f"unknown defect(s) {', '.join(unknown)}; see `conformance selftest --list`")
+    if (args.job_seconds or 0) < 0:
+        raise UsageError("--job-seconds must not be negative")
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
     root = Path(args.output) if args.output else Path(tempfile.mkdtemp(prefix="conformance-selftest-"))

@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--upstream", help="emulator URL to proxy (default: start moto's server)")
     parser.add_argument("--lifecycle", metavar="STARTING,INPROGRESS[,STOPPING]",
                         help="simulate job statuses with these durations in seconds, e.g. 0.3,0.6")
+    parser.add_argument("--job-seconds", type=float, metavar="SECONDS",
+                        help="simulate jobs COMPLETED this long after Create (a quarter STARTING, the "
+                             "rest INPROGRESS); instead of --lifecycle")
+    parser.add_argument("--stop-seconds", type=float, metavar="SECONDS",
+                        help="with --job-seconds: how long a stopped job stays STOPPING (default a third "
+                             "of --job-seconds)")
     parser.add_argument("--raw", action="store_true", help="no faithful layer: the upstream as it is")
     parser.add_argument("--port", type=int, default=0, help="listen port (default: a free one)")
     args = parser.parse_args(argv)
@@ -36,6 +42,15 @@ def main(argv: list[str] | None = None) -> int:
             lifecycle = Lifecycle(*parts[:3])
         except (TypeError, ValueError):
             parser.error("--lifecycle takes two or three numbers, e.g. 0.3,0.6")
+    if args.job_seconds is not None:
+        if lifecycle is not None:
+            parser.error("give --lifecycle or --job-seconds, not both")
+        try:
+            lifecycle = Lifecycle.lasting(args.job_seconds, args.stop_seconds)
+        except ValueError as exc:
+            parser.error(str(exc))
+    elif args.stop_seconds is not None:
+        parser.error("--stop-seconds needs --job-seconds")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with contextlib.ExitStack() as stack:

@@ -254,6 +254,8 @@ class FaultProxy:
     ``defects``: names from :data:`conformance.faults.catalogue.DEFECTS` or Defect objects.
     ``lifecycle``: a :class:`~conformance.faults.faithful.Lifecycle` (jobs move STARTING ->
     INPROGRESS -> COMPLETED over time) or None (COMPLETED at once, as moto).
+    ``job_seconds`` (and ``stop_seconds``): instead of ``lifecycle``, jobs that take this long
+    (:meth:`Lifecycle.lasting`): the durations as one parameter.
     ``faithful``: the layer that makes moto behave like AWS as far as we know.
     ``list_default_max_results``: ListCompilationJobs page size when MaxResults is absent.
     """
@@ -270,9 +272,18 @@ class FaultProxy:
         upstream_timeout: float = 30.0,
         idle_timeout: float = 15.0,
         list_default_max_results: int = 10,
+        job_seconds: float | None = None,
+        stop_seconds: float | None = None,
     ) -> None:
         from .catalogue import resolve
-        from .faithful import Faithful
+        from .faithful import Faithful, Lifecycle
+
+        if job_seconds is not None:
+            if lifecycle is not None:
+                raise ValueError("give lifecycle or job_seconds, not both")
+            lifecycle = Lifecycle.lasting(job_seconds, stop_seconds)
+        elif stop_seconds is not None:
+            raise ValueError("stop_seconds needs job_seconds")
 
         parsed = urllib.parse.urlparse(upstream_url)
         if parsed.scheme != "http" or not parsed.hostname:
