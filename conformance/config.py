@@ -22,6 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "max_attempts": 1,
     "read_timeout": 30.0,
     "poll_budget": 60.0,
+    "max_live_jobs": 10,  # waiting.DEFAULT_MAX_LIVE_JOBS
 }
 
 
@@ -69,6 +70,12 @@ def resolve(cli: dict[str, Any], root: Path) -> dict[str, Any]:
         raise UsageError(f"poll_budget must be a number of seconds, got {settings['poll_budget']!r}") from None
     if settings["poll_budget"] < 0:
         raise UsageError("poll_budget must not be negative")
+    try:
+        settings["max_live_jobs"] = int(settings["max_live_jobs"])
+    except (TypeError, ValueError):
+        raise UsageError(f"max_live_jobs must be a whole number (0: no bound), got {settings['max_live_jobs']!r}") from None
+    if settings["max_live_jobs"] < 0:
+        raise UsageError("max_live_jobs must not be negative (0: no bound)")
     # Keys consumed by other rooms (e.g. recording configuration) pass through untouched.
     settings.update({k: v for k, v in project.items() if k not in DEFAULTS})
     return settings

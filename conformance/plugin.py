@@ -51,7 +51,7 @@ _SETTINGS = pytest.StashKey[dict]()
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 #: Destinations of this plugin's options: any of them given asks for the conformance run too.
 _OPTIONS = ("backend", "endpoint_url", "region", "report_dir", "cassette_dir", "read_timeout",
-            "poll_budget", "max_attempts", "mask_account", "since")
+            "poll_budget", "max_live_jobs", "max_attempts", "mask_account", "since")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,6 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--poll-budget", default=None, type=float, metavar="SECONDS",
                     help="how long a scenario may poll one job for a status (default 60; real "
                          "compilation jobs take minutes); reported as poll_budget_s")
+    group.addoption("--max-live-jobs", default=None, type=int, metavar="N",
+                    help="jobs of the run alive at once at most (default 10; 0: no bound): a Create "
+                         "beyond it waits; reported as max_live_jobs")
     group.addoption("--max-attempts", default=None, type=int, metavar="N",
                     help="botocore attempts per call, retries included (default 1: no retries)")
     group.addoption("--mask-account", action="store_true", default=None,
@@ -104,6 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "max_attempts": config.getoption("max_attempts"),
         "read_timeout": config.getoption("read_timeout"),
         "poll_budget": config.getoption("poll_budget"),
+        "max_live_jobs": config.getoption("max_live_jobs"),
     }
     try:
         resolved = settings_mod.resolve(cli, Path(config.rootpath))
@@ -246,6 +250,7 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
 
     session = RunSession(conformance_backend)
     session.poll_budget = float(conformance_settings.get("poll_budget", session.poll_budget))
+    session.waiting.max_live_jobs = int(conformance_settings.get("max_live_jobs", session.waiting.max_live_jobs))
     wire = WireClauses(JUDGED)
     session.caller.observers.append(wire)
     try:
@@ -254,7 +259,8 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
         session.cleanup()
         collector = pytestconfig.pluginmanager.get_plugin("conformance-results")
         if collector is not None:
-            collector.session_state({"wire": wire.state(), "isolation": session.isolation_state()})
+            collector.session_state({"wire": wire.state(), "isolation": session.isolation_state(),
+                                     "waiting": session.waiting.stats()})
 
 
 @pytest.fixture(autouse=True)
@@ -503,7 +509,11 @@ class ResultCollector:
             "endpoint": resolved["endpoint_url"],
             "record_mode": resolved["record_mode"] if resolved["backend"] == "aws" else None,
         }
-        extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"]}
+        extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"], "max_live_jobs": resolved["max_live_jobs"]}
+        if self.states:
+            from .waiting import merge_stats
+
+            extra["waiting"] = merge_stats(s.get("waiting") for s in self.states)
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             extra["interrupted"] = True  # a partial report: the results finished before Ctrl-C
         if resolved["backend"] == "aws":

@@ -64,8 +64,8 @@ def valid_exchange(
     sent, _ = session.create_job(create)
     if op == "DeleteCompilationJob":
         # aws-docs (DeleteCompilationJob): only a COMPLETED, FAILED or STOPPED job can be
-        # deleted; a STARTING or INPROGRESS one must be stopped and reach STOPPED first.
-        session.wait_terminal(sent["CompilationJobName"])
+        # deleted; a STARTING or INPROGRESS one is stopped (not waited for) and reaches STOPPED.
+        session.waiting.end(sent["CompilationJobName"])
     exchange = session.call(op, {"CompilationJobName": sent["CompilationJobName"]})
     if op == "DeleteCompilationJob" and exchange.ok:
         session.created.remove(sent["CompilationJobName"])

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from .backends import Backend
 from .errors import Blocked, CheckFailure
 from .exchange import Caller, Exchange, _jsonable
+from .waiting import Poller, status_of
 
 #: Upper bound on pages walked in cleanup, so a backend that never ends pagination
 #: cannot hang the run.
@@ -60,6 +61,8 @@ class RunSession:
         self.quarantined: dict[str, dict[str, Any]] = {}
         #: Set once List fails whatever jobs exist: probing then stops (it could not isolate).
         self.list_broken: str | None = None
+        #: The run's one poller: shared waits, the live-job bound, Create retries (waiting.py).
+        self.waiting = Poller(self)
 
     def new_name(self, hint: str = "") -> str:
         hint = "".join(ch for ch in hint if ch.isalnum())[:12]
@@ -98,7 +101,10 @@ class RunSession:
         known = name in self.unsettled
         if operation == "CreateCompilationJob":
             self.sending_create(name)
-        exchange = self.caller.call(operation, prepared)
+            exchange = self.waiting.create(name, lambda: self.caller.call(operation, prepared), known=known)
+        else:
+            exchange = self.caller.call(operation, prepared)
+        self.waiting.saw(operation, name, exchange)
         if operation == "CreateCompilationJob" and not known and exchange.is_client_error:
             self.unsettled.discard(name)  # refused: no job (a 5xx or a timeout may have made one)
         elif operation == "DeleteCompilationJob" and (exchange.ok or exchange.error_code == "ResourceNotFound"):
@@ -138,6 +144,7 @@ class RunSession:
             return
         check = get("leaves-list-working")
         first = self._probe(name)
+        self.waiting.saw_listing(first)  # the new job's status, for the live-job bound, at no cost
         if check.passes(first) or check.passes(self._probe(name)):  # a second look: one 5xx may be a blip
             return
         deleted = self._delete_now(name)
@@ -212,21 +219,9 @@ class RunSession:
 
     def poll(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> list[Exchange]:
         """Describe the job until its status is no longer STARTING, INPROGRESS or STOPPING, or
-        the budget (default ``self.poll_budget``) is spent; every read, in order. The interval
-        grows to at most 10 s, so a real job of minutes costs a few dozen reads."""
-        import time
-
-        deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
-        reads: list[Exchange] = []
-        while True:
-            exchange = self.call("DescribeCompilationJob", {"CompilationJobName": name})
-            reads.append(exchange)
-            # Stop at once on anything waiting cannot mend: an error, a body that is not
-            # JSON, a status outside the lifecycle (a misspelled enum would never end).
-            if status_of(exchange) not in self.WAITING or time.monotonic() >= deadline:
-                return reads
-            time.sleep(min(interval_s, max(0.0, deadline - time.monotonic())))
-            interval_s = min(interval_s * 1.5, 10.0)
+        the budget (default ``self.poll_budget``) is spent; every read, in order
+        (:meth:`Poller.wait <conformance.waiting.Poller.wait>`, which follows several at once)."""
+        return self.waiting.wait([name], budget_s=budget_s, interval_s=interval_s)[name]
 
     def cleanup(self, only: list[str] | None = None) -> list[str]:
         """Delete this run's jobs, and nothing else. Returns what could not be deleted.
@@ -254,30 +249,13 @@ class RunSession:
             if not new_token or new_token == token:
                 break
             token = new_token
-        left: list[str] = []
-        for name in sorted(names - set(self.quarantined)):
-            if not self.owns(name):  # pragma: no cover - guarded above; never touch foreign jobs
-                continue
-            exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})
-            if exchange.error_code == "ValidationException":
-                # Only an ended job can be deleted (aws-docs): stop a running one, wait, retry.
-                self.call("StopCompilationJob", {"CompilationJobName": name})
-                self.wait_terminal(name)
-                exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})
-            if not exchange.ok and exchange.error_code not in ("ResourceNotFound", "ValidationException"):
-                left.append(name)
-            elif name in self.created:
+        # Never touch foreign jobs (only names of this run's prefix); running ones are stopped
+        # at once and deleted once they all settled (waiting.Poller.delete_all).
+        deleted, left = self.waiting.delete_all(sorted(n for n in names - set(self.quarantined) if self.owns(n)))
+        for name in deleted:
+            if name in self.created:
                 self.created.remove(name)
         return left
-
-
-def status_of(exchange: Exchange) -> str | None:
-    """CompilationJobStatus of a successful Describe, as sent on the wire; else None."""
-    if not exchange.ok or exchange.transport_error:
-        return None
-    body = exchange.wire_or_none()
-    status = body.get("CompilationJobStatus") if isinstance(body, dict) else None
-    return status if isinstance(status, str) else None
 
 
 def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:

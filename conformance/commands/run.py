@@ -25,7 +25,7 @@ DEFAULT_OUTPUT = "reports/latest"
 _PASSED_ON = {
     "backend": "--backend", "endpoint_url": "--endpoint-url", "region": "--region",
     "record_mode": "--record-mode", "cassette_dir": "--cassette-dir", "max_attempts": "--max-attempts",
-    "read_timeout": "--read-timeout", "poll_budget": "--poll-budget",
+    "read_timeout": "--read-timeout", "poll_budget": "--poll-budget", "max_live_jobs": "--max-live-jobs",
 }
 
 
@@ -47,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--poll-budget", default=None, type=float, metavar="SECONDS",
                         help="how long a scenario may poll one job for a status (default 60; "
                              "real jobs take minutes)")
+    parser.add_argument("--max-live-jobs", default=None, type=int, metavar="N",
+                        help="jobs of the run alive at once at most (default 10; 0: no bound); a "
+                             "Create beyond it waits")
     parser.add_argument("--max-attempts", default=None, type=int, metavar="N",
                         help="botocore attempts per call, retries included (default 1)")
     parser.add_argument("--read-timeout", default=None, type=float, metavar="SECONDS",
@@ -93,6 +96,8 @@ def pytest_argv(args: argparse.Namespace, report_dir: str | None = None) -> list
 def main(args: argparse.Namespace) -> int:
     if (getattr(args, "poll_budget", None) or 0) < 0:
         raise UsageError("--poll-budget must not be negative")
+    if (getattr(args, "max_live_jobs", None) or 0) < 0:
+        raise UsageError("--max-live-jobs must not be negative (0: no bound)")
     if args.profile not in PROFILES:
         raise UsageError(f"unknown profile {args.profile!r}; choose one of: {', '.join(PROFILES)}")
     resolved = resolve(args)

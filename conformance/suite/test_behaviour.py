@@ -185,10 +185,11 @@ def test_filter_oracle(conformance_session, listing_jobs, case):
 @pytest.fixture(scope="module")
 def settled_listing(conformance_session, listing_jobs):
     """The listing jobs once ended (so statuses and LastModifiedTime hold still), as one
-    unfiltered listing of the stem shows them: the oracle's source."""
+    unfiltered listing of the stem shows them: the oracle's source. Needs them COMPLETED, not
+    stopped (where jobs take time, ``-e`` alone is STOPPED: two statuses for the status filter
+    and sort), so it waits, for all five at once."""
     stem, names = listing_jobs
-    for name in names:
-        conformance_session.wait_terminal(name)
+    conformance_session.waiting.wait(names)
     page = conformance_session.call("ListCompilationJobs", {"NameContains": stem, "MaxResults": 100})
     checks.get("accepted")(page)
     body = page.wire_or_none()
@@ -317,10 +318,11 @@ def test_tags_none(conformance_session):
 
 
 def _deleted(session):
-    """A job of the run, ended and deleted: the Create request it was made with."""
+    """A job of the run, ended (stopped where it still runs: only an ended job can be deleted)
+    and deleted: the Create request it was made with."""
     sent, _ = session.create_job(FOUNDING_CREATE, hint="gone")
     name = sent["CompilationJobName"]
-    session.wait_terminal(name)
+    session.waiting.end(name)
     checks.get("accepted")(session.call("DeleteCompilationJob", {"CompilationJobName": name}))
     if name in session.created:
         session.created.remove(name)

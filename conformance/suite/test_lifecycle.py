@@ -200,6 +200,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             self.failure = self.failure or exc
 
     def teardown(self) -> None:
+        self.session.waiting.release(*self.model)
         if self.failure is not None:
             raise self.failure
 
@@ -222,6 +223,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             exchange = self.session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
             if exchange.ok:
                 self.session.created.append(name)
+                self.session.waiting.keep(name)  # its model expects it to run until it stops it
             checks.get("no-server-error")(exchange)
             checks.get("accepted")(exchange)
         return name
