@@ -44,14 +44,14 @@ def source_values(urls: list[str]) -> dict[str, dict[str, object]]:
     return {
         "environment": dict(backend="server", endpoint_url=env_url, region="eu-west-1",
                             record_mode="new_episodes", report_dir="r-env", cassette_dir="c-env",
-                            max_attempts=2, read_timeout=11.0, poll_budget=21.0),
+                            max_attempts=2, read_timeout=11.0, poll_budget=21.0, max_live_jobs=4),
         # aws recording against a loopback endpoint: an emulator, no credentials needed
         "pyproject": dict(backend="aws", endpoint_url=project_url, region="eu-central-1",
                           record_mode="once", report_dir="r-project", cassette_dir="c-project",
-                          max_attempts=3, read_timeout=12.0, poll_budget=22.0),
+                          max_attempts=3, read_timeout=12.0, poll_budget=22.0, max_live_jobs=5),
         "flag": dict(backend="server", endpoint_url=flag_url, region="ap-south-1",
                      record_mode="all", report_dir="r-flag", cassette_dir="c-flag",
-                     max_attempts=4, read_timeout=13.0, poll_budget=23.0),
+                     max_attempts=4, read_timeout=13.0, poll_budget=23.0, max_live_jobs=6),
     }
 
 

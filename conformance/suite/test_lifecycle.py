@@ -53,6 +53,29 @@ def _reached_terminal(session, walk, what):
                     "not judged (raise --poll-budget)")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def early_jobs(conformance_session):
+    """The jobs this module's tests need ended, sent when its first test starts so they run
+    while the tests before theirs wait (DESIGN.md, Time: the module costs one job's duration,
+    not three): ``ended``, a job for ml_c5 whose COMPLETED description is judged, and
+    ``stopend``, whose Stop once it ended must be refused. Kept: the live-job bound never
+    stops them. Their answers are judged by the tests that use them (a backend refusing them
+    fails those tests, not the module): key -> (request as sent, Create's exchange)."""
+    made = {}
+    for key, request in (("ended", CLOUD_CREATE), ("stopend", FOUNDING_CREATE)):
+        made[key] = conformance_session.send_create(request, hint=key)
+        conformance_session.waiting.keep(made[key][0]["CompilationJobName"])
+    return made
+
+
+def _accepted(early):
+    """An early job's request, once its Create is judged accepted."""
+    sent, created = early
+    checks.get("no-server-error")(created)
+    checks.get("accepted")(created)
+    return sent
+
+
 @pytest.mark.conformance(operation="DescribeCompilationJob", check="status-walk", case="until-terminal")
 def test_walk_until_terminal(conformance_session, conformance_note):
     """Poll a new job until it ends, then read it three more times and list it: the walk is
@@ -122,9 +145,10 @@ def test_walk_after_stop(conformance_session, conformance_note):
 
 
 @pytest.mark.conformance(operation="StopCompilationJob", check="stop-terminal-rejected", case="ended")
-def test_stop_terminal_rejected(conformance_session):
+def test_stop_terminal_rejected(conformance_session, early_jobs):
+    """Needs an ended job, any terminal status: the module's early one, ended by now or soon."""
     session = conformance_session
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="stopend")
+    sent = _accepted(early_jobs["stopend"])
     name = sent["CompilationJobName"]
     reads = session.poll(name)
     walk = [status_of(r) for r in reads]
@@ -136,9 +160,11 @@ def test_stop_terminal_rejected(conformance_session):
 
 
 @pytest.fixture(scope="module")
-def ended_cloud_job(conformance_session):
-    """A job for ml_c5 (a cloud instance), polled until it ended: (request, walk)."""
-    sent, _ = conformance_session.create_job(CLOUD_CREATE, hint="ended")
+def ended_cloud_job(conformance_session, early_jobs):
+    """The module's early job for ml_c5 (a cloud instance), polled until it ended: (request,
+    walk). Needs it COMPLETED, not stopped: ModelArtifacts and InferenceImage are judged on a
+    COMPLETED job (so it is waited for, never stopped)."""
+    sent = _accepted(early_jobs["ended"])
     reads = conformance_session.poll(sent["CompilationJobName"])
     return sent, [status_of(r) for r in reads]
 
@@ -295,8 +321,12 @@ class LifecycleMachine(RuleBasedStateMachine):
     @rule(pause=st.sampled_from([0.05, 0.25]))
     @_judged
     def wait(self, pause):
-        """Let time pass, so a backend that really runs jobs shows them move (bounded)."""
-        if self.moving and self.waited + pause <= self.session.poll_budget:
+        """Let time pass, so a backend that really runs jobs shows them move (bounded); only
+        while a job of the machine may still move: a pause with every job ended or deleted
+        observes nothing."""
+        running = any(not job["deleted"] and (not job["walk"] or job["walk"][-1] not in TERMINAL)
+                      for job in self.model.values())
+        if self.moving and running and self.waited + pause <= self.session.poll_budget:
             self.waited += pause
             time.sleep(pause)
 
