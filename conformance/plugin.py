@@ -250,7 +250,7 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
 
     session = RunSession(conformance_backend)
     session.poll_budget = float(conformance_settings.get("poll_budget", session.poll_budget))
-    session.waiting.max_live_jobs = int(conformance_settings.get("max_live_jobs", session.waiting.max_live_jobs))
+    session.waiting.max_live_jobs = _live_share(int(conformance_settings.get("max_live_jobs", session.waiting.max_live_jobs)))
     wire = WireClauses(JUDGED)
     session.caller.observers.append(wire)
     try:
@@ -261,6 +261,15 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
         if collector is not None:
             collector.session_state({"wire": wire.state(), "isolation": session.isolation_state(),
                                      "waiting": session.waiting.stats()})
+
+
+def _live_share(max_live_jobs: int) -> int:
+    """This process's share of the run's live-job bound: pytest-xdist workers share the account,
+    so each gets an equal part (at least one)."""
+    import os
+
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    return max(1, max_live_jobs // workers) if max_live_jobs else 0
 
 
 @pytest.fixture(autouse=True)
