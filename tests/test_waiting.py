@@ -247,3 +247,12 @@ def test_report_shows_the_bound_the_budget_and_the_waiting(pytester_run, tmp_pat
     assert report["max_live_jobs"] == 3 and report["poll_budget_s"] == 7.0, done.stdout[-2000:]
     assert report["waiting"]["max_live_jobs"] == 3 and report["waiting"]["create_retries"] == {}
     validate(report)  # the schema declares the three (optional) properties
+
+
+def test_xdist_workers_share_the_bound(monkeypatch):
+    from conformance.plugin import _live_share
+
+    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
+    assert _live_share(10) == 10 and _live_share(0) == 0
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    assert _live_share(10) == 5 and _live_share(1) == 1 and _live_share(0) == 0
