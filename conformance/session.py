@@ -208,9 +208,6 @@ class RunSession:
             self.created.append(sent["CompilationJobName"])
         return sent, exchange
 
-    TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED"})
-    WAITING = frozenset({"STARTING", "INPROGRESS", "STOPPING"})
-
     def wait_terminal(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> str | None:
         """Poll Describe until the job is COMPLETED, FAILED or STOPPED; bounded by
         ``budget_s`` (default ``self.poll_budget``). Returns the last status seen."""
