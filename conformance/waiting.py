@@ -5,9 +5,9 @@ slowest chain of waits, not with jobs x job duration (DESIGN.md, Time).
   listing jobs settle together, cleanup waits once for all the jobs it stopped.
 * :meth:`Poller.end` gives a terminal job, not a compiled one: a job still running is stopped
   (cheaper on the real API, and a STOPPED job is as deletable as a COMPLETED one).
-* A bound on live jobs (``max_live_jobs``, ``--max-live-jobs``): a Create beyond it first
-  stops the jobs no test needs running any more (made by an earlier test or an earlier
-  Hypothesis example, not kept, not a fixture's), then waits until one has ended.
+* A bound on live jobs (``max_live_jobs``, ``--max-live-jobs``): from half of it on, a Create
+  first stops the jobs no test needs running any more (made by an earlier test or an earlier
+  Hypothesis example, not kept, not a fixture's); at the bound it waits until one has ended.
 * A Create answered ``ResourceLimitExceeded`` (a declared error of CreateCompilationJob) or a
   throttling error is sent again with exponential backoff within the poll budget.
 
@@ -217,9 +217,14 @@ class Poller:
         return exchange
 
     def _within_bound(self) -> None:
-        """Before a new job: while the run has ``max_live_jobs`` live ones, stop those no test
-        needs running and wait (within the poll budget) until one has ended."""
-        if not self.max_live_jobs or self.live() < self.max_live_jobs or getattr(self.session.backend, "offline", False):
+        """Before a new job: from half the bound on, stop the jobs no test needs running (so
+        their stopping overlaps the run's work, and the real API bills less); at the bound,
+        also wait (within the poll budget) until one has ended."""
+        if not self.max_live_jobs or getattr(self.session.backend, "offline", False):
+            return
+        if self.live() >= max(1, self.max_live_jobs // 2):
+            self._stop_unneeded()
+        if self.live() < self.max_live_jobs:
             return
         started = self.clock()
         deadline = started + self.session.poll_budget
