@@ -256,3 +256,39 @@ def test_xdist_workers_share_the_bound(monkeypatch):
     assert _live_share(10) == 10 and _live_share(0) == 0
     monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
     assert _live_share(10) == 5 and _live_share(1) == 1 and _live_share(0) == 0
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["run", "--max-live-jobs", "-1"], "--max-live-jobs must not be negative"),
+    (["run", "--max-live-jobs", "many"], "invalid int value"),
+    (["selftest", "--job-seconds", "-2"], "--job-seconds must not be negative"),
+])
+def test_bad_waiting_flags_exit_2_with_one_line(argv, needle, capsys):
+    from conformance.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--job-seconds", "-1"], "must not be negative"),
+    (["--lifecycle", "0.3,0.6", "--job-seconds", "2"], "not both"),
+    (["--stop-seconds", "1"], "needs --job-seconds"),
+])
+def test_fault_proxy_durations_refuse_bad_flags(argv, needle, capsys):
+    from conformance.faults.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2 and needle in capsys.readouterr().err
+
+
+def test_job_seconds_scale_the_simulated_lifecycle(upstream):
+    lc = Lifecycle.lasting(10)
+    assert (lc.starting_s, lc.inprogress_s, lc.stopping_s) == (2.5, 7.5, pytest.approx(10 / 3))
+    assert Lifecycle.lasting(10, 2).stopping_s == 2
+    with FaultProxy(upstream, job_seconds=4, stop_seconds=1) as proxy:
+        assert proxy.lifecycle == Lifecycle.lasting(4, 1)
+    with pytest.raises(ValueError, match="not both"):
+        FaultProxy(upstream, lifecycle=lc, job_seconds=1)
