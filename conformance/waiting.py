@@ -34,6 +34,8 @@ DEFAULT_MAX_LIVE_JOBS = 10
 TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED"})
 WAITING = frozenset({"STARTING", "INPROGRESS", "STOPPING"})
 STOPPABLE = frozenset({"STARTING", "INPROGRESS"})
+#: What the poller notes for a job whose Describe showed no lifecycle status.
+UNREADABLE = "<unreadable>"
 #: Create answers worth sending again after a pause: the account's job quota, and throttling
 #: (the common AWS JSON throttling codes).
 RETRIED = frozenset({"ResourceLimitExceeded", "ThrottlingException", "Throttling", "TooManyRequestsException",
@@ -61,13 +63,22 @@ class Job:
 
     @property
     def live(self) -> bool:
-        return self.status not in TERMINAL
+        """Not seen ended. A job whose status cannot be read (an error, an unknown status) is
+        not counted: the bound cannot follow it, and must not wait for it forever."""
+        return self.status is None or self.status in WAITING
 
-    def stoppable(self, current: str | None) -> bool:
+    @property
+    def stoppable(self) -> bool:
         """No test needs it running: not kept, made by a test (not a fixture), and not known
         ended or stopped already. Jobs of the current test are stoppable too: an earlier
         Hypothesis example's job is not needed by the next one (a state machine keeps its)."""
         return not self.kept and self.origin is not None and not self.stop_sent and self.status in (None, *STOPPABLE)
+
+    def seen(self, status: str | None) -> None:
+        """A status read; once ended, always ended here (a backend whose terminal status
+        changes is status-walk's finding, and must not hold a place in the bound)."""
+        if self.status not in TERMINAL:
+            self.status = status or UNREADABLE
 
 
 def status_of(exchange: "Exchange") -> str | None:
@@ -90,7 +101,8 @@ class Poller:
         self.clock = clock
         self.jobs: dict[str, Job] = {}
         self.counts: dict[str, Any] = {"bound_waits": 0, "bound_wait_s": 0.0, "stops": 0, "peak_live": 0,
-                                       "create_retries": {}, "create_retry_s": 0.0, "creates_refused": 0}
+                                       "create_retries": {}, "create_retry_s": 0.0, "creates_refused": 0,
+                                       "bound_timeouts": 0}
 
     # ------------------------------------------------------------------ bookkeeping
 
@@ -105,8 +117,8 @@ class Poller:
         if operation == "DescribeCompilationJob":
             if exchange.error_code == "ResourceNotFound":
                 self.jobs.pop(name, None)
-            elif (status := status_of(exchange)) is not None:
-                job.status = status
+            else:
+                job.seen(status_of(exchange))
         elif operation == "StopCompilationJob" and exchange.ok:
             job.stop_sent = True
             if job.status in (None, *STOPPABLE):
@@ -123,7 +135,7 @@ class Poller:
             job = self.jobs.get(summary.get("CompilationJobName")) if isinstance(summary, dict) else None
             status = summary.get("CompilationJobStatus") if job is not None else None
             if isinstance(status, str):
-                job.status = status
+                job.seen(status)
 
     def keep(self, *names: str) -> None:
         """These jobs must keep running (a state machine's, a job whose COMPLETED status a check
@@ -138,6 +150,7 @@ class Poller:
             job = self.jobs.get(name)
             if job is not None:
                 job.kept = False
+                job.origin = job.origin or "released"
                 job.origin = job.origin or "released"
 
     def live(self) -> int:
@@ -220,7 +233,7 @@ class Poller:
         """Before a new job: from half the bound on, stop the jobs no test needs running (so
         their stopping overlaps the run's work, and the real API bills less); at the bound,
         also wait (within the poll budget) until one has ended."""
-        if not self.max_live_jobs or getattr(self.session.backend, "offline", False):
+        if not self.max_live_jobs or self.counts["bound_timeouts"] or getattr(self.session.backend, "offline", False):
             return
         if self.live() >= max(1, self.max_live_jobs // 2):
             self._stop_unneeded()
@@ -236,6 +249,10 @@ class Poller:
             interval = self._pause(interval, deadline)
             self._refresh()
         self.counts["bound_wait_s"] += self.clock() - started
+        if self.live() >= self.max_live_jobs:
+            # The jobs do not end within the budget (stuck, or Stop refused): the bound gives
+            # up for the rest of the run rather than cost every later Create the budget.
+            self.counts["bound_timeouts"] += 1
 
     def _refresh(self) -> None:
         """Read the live jobs' statuses (the run's own look: no wire clause judges it)."""
@@ -245,8 +262,7 @@ class Poller:
             self.saw("DescribeCompilationJob", job.name, exchange)
 
     def _stop_unneeded(self) -> None:
-        current = self.session.current_test
-        for job in [job for job in self.jobs.values() if job.live and job.stoppable(current)]:
+        for job in [job for job in self.jobs.values() if job.live and job.stoppable]:
             exchange = self.session.caller.call("StopCompilationJob", {"CompilationJobName": job.name},
                                                 observe=False)
             job.stop_sent = True  # once: a refused Stop (an ended job) is not sent again

@@ -292,3 +292,37 @@ def test_job_seconds_scale_the_simulated_lifecycle(upstream):
         assert proxy.lifecycle == Lifecycle.lasting(4, 1)
     with pytest.raises(ValueError, match="not both"):
         FaultProxy(upstream, lifecycle=lc, job_seconds=1)
+
+
+def test_a_bound_that_cannot_be_kept_gives_up_once(session, clock):
+    """Jobs that neither end nor may be stopped within the budget: the bound waits the budget
+    once, then is off, rather than cost every later Create the budget."""
+    session.poll_budget = 2.0
+    session.waiting.max_live_jobs = 1
+    session.waiting.keep(_create(session))
+    _create(session)
+    assert clock.slept == pytest.approx(2.0, abs=0.3)
+    _create(session)
+    assert clock.slept == pytest.approx(2.0, abs=0.3)
+    assert session.waiting.stats()["bound_timeouts"] == 1
+
+
+def test_ended_stays_ended_and_unreadable_is_not_live(upstream, clock):
+    with FaultProxy(upstream, defects=["terminal_status_changes"],
+                    lifecycle=Lifecycle.lasting(1.0, clock=clock)) as proxy, \
+            open_backend(BackendOptions(kind="server", endpoint=proxy.url)) as backend:
+        session = RunSession(backend)
+        session.waiting = Poller(session, sleep=clock.sleep, clock=clock)
+        name = _create(session)
+        assert status_of(session.poll(name)[-1]) == "COMPLETED"
+        assert status_of(session.poll(name, budget_s=0)[-1]) == "INPROGRESS"  # the defect
+        assert session.waiting.live() == 0
+        other = _create(session)
+        real = session.caller.call
+        session.caller.call = lambda op, req=None, **kw: (
+            Exchange(op, dict(req or {}), 500, raw_body=b"{}", error_code="InternalFailure")
+            if op == "DescribeCompilationJob" else real(op, req, **kw))
+        session.poll(other, budget_s=0)
+        assert session.waiting.live() == 0
+        session.caller.call = real
+        session.cleanup()
