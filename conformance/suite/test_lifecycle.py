@@ -79,7 +79,8 @@ def _accepted(early):
 @pytest.mark.conformance(operation="DescribeCompilationJob", check="status-walk", case="until-terminal")
 def test_walk_until_terminal(conformance_session, conformance_note):
     """Poll a new job until it ends, then read it three more times and list it: the walk is
-    legal and the terminal status never changes."""
+    legal and the terminal status never changes. Needs the job's own end (COMPLETED or
+    FAILED, not a Stop): the one whole job this module waits for, while its early jobs run."""
     session = conformance_session
     sent, _ = session.create_job(FOUNDING_CREATE, hint="walk")
     name = sent["CompilationJobName"]
