@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator
 
 import pytest
 
+from . import replay
 from .matching import MATCH_ON, match_amz_target, match_aws_json_body
 from .provenance import (FIXTURE_DIR, METADATA_KEY, RECORD_AWS_COMMAND, RECORD_FIXTURES_COMMAND, SUFFIX,
                          RecordingConfig, _relative, recording_config, require_cassettes, resource_transform,
@@ -26,6 +27,8 @@ class _Miss:
 
     cassette: str | None = None
     missed: bool = False
+    #: The cassette of the last stale skip, until the test's report is made.
+    stale: str | None = None
 
 
 _ACTIVE = _Miss()
@@ -47,11 +50,18 @@ def _on_needs_retry(caught_exception: BaseException | None = None, operation: An
     if not isinstance(inner, CannotOverwriteExistingCassetteException):
         return
     name = getattr(operation, "name", "a request")
-    _ACTIVE.missed = True
     why = next((line.strip() for line in str(inner).splitlines() if "closest" in line), "")
     why = why[why.find("(") + 1: why.rfind(")")] if "(" in why else "it holds none"
+    _stale(_ACTIVE.cassette, f"has no recorded {name} matching this request ({why})")
+
+
+def _stale(shown: str, why: str) -> None:
+    """Skip the test: its cassette lacks what the test now sends or draws (a new case, a check
+    that sends more). Noted, so the report tells a stale cassette from a backend's answer."""
+    _ACTIVE.missed = True
+    _ACTIVE.stale = shown
     pytest.skip(
-        f"cassette {_ACTIVE.cassette} has no recorded {name} matching this request ({why}); "
+        f"stale cassette: {shown} {why}; "
         f"re-record with `{RECORD_FIXTURES_COMMAND}` (moto server) or "
         f"`conformance run --backend aws --record-mode new_episodes` (real AWS)"
     )
@@ -143,6 +153,7 @@ class CassetteManager:
             "region": self.config.region,
             "record_mode": self.config.record_mode,
             "account_masked": bool(self.config.masked_accounts),
+            "format": replay.FORMAT,
         }
         if self.config.resources:
             resources = dict(self.config.resources)
@@ -151,6 +162,17 @@ class CassetteManager:
         return entry
 
     # one cassette ----------------------------------------------------------------
+
+    def _tape(self, cassette: Any, shown: str) -> replay.Tape | None:
+        """What drives the ``@given`` runs inside this cassette: a new tape when recording, the
+        recorded one in replay; None for a cassette of format 1 (its tests draw again, as they
+        were recorded, and match only while the drawn requests are byte-identical)."""
+        if not self.config.replaying:
+            return replay.Tape(None, replaying=False)
+        stored = (cassette._metadata or {}).get(replay.DRAWS_KEY)
+        if stored is None:
+            return None
+        return replay.Tape(stored["runs"], replaying=True, on_stale=lambda why: _stale(shown, why))
 
     @contextlib.contextmanager
     def use(self, name: str, *, scope: str, user_config: dict[str, Any] | None = None,
@@ -175,9 +197,10 @@ class CassetteManager:
         session = self.session
         backend = getattr(session, "backend", None)
         saved_transform = getattr(backend, "request_transform", None)
-        outer = _ACTIVE.cassette
+        outer, outer_tape = _ACTIVE.cassette, replay.ACTIVE.tape
         with self.vcr.use_cassette(str(path), **self._kwargs(user_config)) as cassette:
             loaded = dict((cassette._metadata or {}).get(METADATA_KEY) or {})
+            replay.ACTIVE.tape = tape = self._tape(cassette, shown)
             if backend is not None:
                 resources = self.config.resources if not self.config.replaying else loaded.get("resources")
                 if self.config.replaying or self.config.recorded_against == "aws":
@@ -191,7 +214,7 @@ class CassetteManager:
                     finally:
                         _ACTIVE.cassette = None  # a miss while cleaning up is not a verdict
             finally:
-                _ACTIVE.cassette = outer
+                _ACTIVE.cassette, replay.ACTIVE.tape = outer, outer_tape
                 if backend is not None:
                     backend.request_transform = saved_transform
                 state = "unmatched" if _ACTIVE.missed else "replayed"
@@ -201,7 +224,8 @@ class CassetteManager:
                 if cassette.dirty:
                     # vcrpy keeps metadata next to the interactions; get_metadata never
                     # overwrites, and a re-recording must say when it was made.
-                    cassette._metadata = {**(cassette._metadata or {}), METADATA_KEY: self.provenance()}
+                    cassette._metadata = {**(cassette._metadata or {}), METADATA_KEY: self.provenance(),
+                                          replay.DRAWS_KEY: tape.metadata()}
                     state = "recorded"
                     loaded = cassette._metadata[METADATA_KEY]
                 if record:
@@ -247,8 +271,9 @@ class CassettePlugin:
         self.manager = manager
 
     def pytest_sessionstart(self, session: Any) -> None:
-        # Record and replay must draw the same requests: derandomized, no example database,
-        # the same example counts. Loaded here, after every plugin's pytest_configure.
+        # A recording draws derandomized, with no example database and bounded counts (and a
+        # cassette of format 1 replays only by drawing the same again). A cassette of format 2
+        # replays its recorded draws whatever the profile. Loaded after every pytest_configure.
         from hypothesis import settings
 
         settings.load_profile("ci")
@@ -262,6 +287,23 @@ class CassettePlugin:
         c = self.manager.config
         mode = "replay" if c.replaying else f"record ({c.record_mode}) against {c.recorded_against}"
         return f"conformance cassettes: {_relative(c.cassette_dir, self.manager.root)}, {mode}; hypothesis profile ci"
+
+    def pytest_collection_modifyitems(self, items: list[Any]) -> None:
+        """Every suite module's ``given`` records its runs into the cassette, or replays them."""
+        for module in {getattr(item, "module", None) for item in items} - {None}:
+            replay.install(module)
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outermost: after the result is made
+    def pytest_runtest_makereport(self, item: Any, call: Any) -> Iterator[None]:
+        """A result skipped for a stale cassette says so (``stale_cassette``): the cassette, not
+        the backend, is what must change."""
+        outcome = yield
+        report = outcome.get_result()
+        stale, _ACTIVE.stale = _ACTIVE.stale, None
+        if stale and report.skipped:
+            for key, value in report.user_properties:
+                if key == _RESULT_KEY and value.get("outcome") == "skipped":
+                    value["stale_cassette"] = stale
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_fixture_setup(self, fixturedef: Any, request: Any) -> Iterator[None]:
@@ -281,6 +323,8 @@ class CassettePlugin:
 
 
 
+#: The plugin's key for a result in a report's user_properties (conformance.plugin).
+_RESULT_KEY = "conformance_result"
 _MANAGER = pytest.StashKey["CassetteManager"]()
 
 

@@ -179,7 +179,25 @@ def validate_file(path: Path, root: Path | None = None) -> dict[str, Any]:
         if not (isinstance(item, dict) and isinstance(item.get("request"), dict)
                 and isinstance(item.get("response"), dict)):
             raise UsageError(f"corrupt cassette {shown}: interaction {index} lacks request/response")
+    _check_format(data.get("metadata") or {}, shown)
     return data
+
+
+def _check_format(metadata: dict[str, Any], shown: str) -> None:
+    """Format 1 (no draws stored) still loads; a newer format than this suite reads, or draws
+    that are not a list of runs, is one line naming the file and the command to re-record."""
+    from .replay import DRAWS_KEY, FORMAT
+
+    draws = metadata.get(DRAWS_KEY) if isinstance(metadata, dict) else None
+    fmt = draws.get("format") if isinstance(draws, dict) else (1 if draws is None else None)
+    redo = f"re-record it with `{RECORD_FIXTURES_COMMAND}` (moto server) or `{RECORD_AWS_COMMAND}` (real AWS)"
+    if isinstance(fmt, int) and fmt > FORMAT:
+        raise UsageError(f"cassette {shown} has format {fmt}, newer than this suite reads ({FORMAT}): "
+                         f"update neo-conformance or {redo}")
+    runs = draws.get("runs") if isinstance(draws, dict) else [] if draws is None else None
+    if fmt is None or not (isinstance(runs, list) and all(
+            isinstance(run, list) and all(isinstance(line, str) for line in run) for run in runs)):
+        raise UsageError(f"corrupt cassette {shown}: its recorded draws ({DRAWS_KEY}) are not a list of runs; {redo}")
 
 
 def _loader() -> Any:
@@ -280,5 +298,6 @@ def summarise(used: list[dict[str, Any]], config: RecordingConfig, root: Path) -
         "replayed": states.count("replayed"),
         "missing": states.count("missing"),
         "unmatched": states.count("unmatched"),
+        "old_format": sum(1 for e in seen.values() if e.get("provenance") and not e["provenance"].get("format")),
         "sources": sorted(by_source.values(), key=lambda s: (-s["cassettes"], s["recorded_against"])),
     }
