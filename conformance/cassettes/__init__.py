@@ -16,6 +16,7 @@ what vcrpy does not know about AWS, one module each:
 
 from __future__ import annotations
 
+from . import replay
 from .hooks import (CassetteManager, CassettePlugin, configure, fixture_cassette_name, instrument, manager,
                     report_section, without_local_constants)
 from .matching import MATCH_ON, TRANSFORMERS, Transformer, canonical_body, match_amz_target, match_aws_json_body

@@ -19,7 +19,7 @@ from conformance.cassettes import replay
 from conformance.errors import UsageError
 from strategies import Violation
 
-from .test_record_replay import clean_env
+from .test_record_replay import clean_env, outcomes as verdicts
 
 # ---------------------------------------------------------------- values and the tape, in-process
 
@@ -212,13 +212,6 @@ def _run(tmp_path: Path, name: str, *args: str, conftest: str = "", env: dict | 
     return json.loads((work / "out" / "report.json").read_text())
 
 
-def verdicts(report: dict) -> dict:
-    """Outcome and the checks' own message per result (Hypothesis' example notes are how it
-    prints, not what was judged). Run-wide results also judge the recording's cleanup: left out."""
-    from conformance.checks.clauses import is_run_wide
-
-    return {r["id"]: (r["outcome"], (r.get("message") or "").split("\nFalsifying example")[0])
-            for r in report["results"] if not is_run_wide(r)}
 
 
 @pytest.fixture(scope="module")
