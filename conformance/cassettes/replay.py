@@ -131,15 +131,21 @@ class _ReplayData:
 
     def __init__(self, draws: list[Any]) -> None:
         self._draws = list(draws)
-        #: What Hypothesis would note for each draw (``Draw 1 (label): value``), for a failure.
-        self.notes: list[str] = []
+        self.drawn: list[tuple[Any, Any]] = []
 
     def draw(self, strategy: Any, label: Any = None) -> Any:
         if not self._draws:
             raise StaleCassette(f"the test draws more than was recorded ({label or strategy!r:.60})")
         value = decode(self._draws.pop(0))
-        self.notes.append(_pretty(f"Draw {len(self.notes) + 1}{'' if label is None else f' ({label})'}: ", value))
+        self.drawn.append((label, value))
         return value
+
+    def notes(self) -> list[str]:
+        """What Hypothesis notes for each draw of a failing example: ``Draw 1 (label): value``."""
+        from hypothesis.vendor.pretty import pretty
+
+        return [f"Draw {n}{'' if label is None else f' ({label})'}: {pretty(value)}"
+                for n, (label, value) in enumerate(self.drawn, 1)]
 
     def __repr__(self) -> str:
         return "data(...)"
@@ -189,9 +195,10 @@ class Tape:
 
     def replay(self, wrapped: Callable[..., Any], args: tuple, kwargs: dict) -> None:
         """Call the body once per recorded execution, in order. Every execution runs (the names
-        a test makes count them); the failure raised is the last one, which is the re-run of
-        the minimal example when the recording failed, or the first one a check of today finds
-        in recorded answers that passed then."""
+        a test makes are counted across them), and the failure raised is the last: where the
+        recording failed, the re-run of its minimal example; where today's checks fail answers
+        that passed then, the last recorded example they fail (it is not shrunk: a replay
+        can send nothing new)."""
         if self._next >= len(self.runs):
             self.on_stale(f"the test runs more Hypothesis tests ({self._next + 1}) than were recorded "
                           f"({len(self.runs)})")
@@ -221,12 +228,6 @@ class Tape:
             raise failures[-1]
 
 
-def _pretty(prefix: str, value: Any) -> str:
-    from hypothesis.vendor.pretty import pretty
-
-    return prefix + pretty(value)
-
-
 def _falsifying(exc: BaseException, inner: Callable[..., Any], call: dict[str, Any]) -> None:
     """The notes Hypothesis attaches to a failure (the example, then each draw), so a replayed
     failure reads as the recorded one did."""
@@ -241,7 +242,7 @@ def _falsifying(exc: BaseException, inner: Callable[..., Any], call: dict[str, A
         example = "Falsifying example: " + inner.__name__ + "(" + ", ".join(f"{k}={v!r}" for k, v in call.items()) + ")"
     exc.add_note(example)
     for value in call.values():
-        for note in getattr(value, "notes", ()) if isinstance(value, _ReplayData) else ():
+        for note in value.notes() if isinstance(value, _ReplayData) else ():
             exc.add_note(note)
 
 
