@@ -5,6 +5,7 @@ a request the cassette cannot answer turned into a skip naming the record comman
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -300,6 +301,9 @@ class CassettePlugin:
         outcome = yield
         report = outcome.get_result()
         stale, _ACTIVE.stale = _ACTIVE.stale, None
+        if report.skipped and not stale:  # a fixture's stale skip, cached by pytest for each test
+            found = _STALE.search(str(report.longrepr))
+            stale = found.group(1) if found else None
         if stale and report.skipped:
             for key, value in report.user_properties:
                 if key == _RESULT_KEY and value.get("outcome") == "skipped":
@@ -323,6 +327,8 @@ class CassettePlugin:
 
 
 
+#: A stale skip's message names the cassette (see _stale).
+_STALE = re.compile(r"stale cassette: (.+?\.yaml) ")
 #: The plugin's key for a result in a report's user_properties (conformance.plugin).
 _RESULT_KEY = "conformance_result"
 _MANAGER = pytest.StashKey["CassetteManager"]()
