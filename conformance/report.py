@@ -210,6 +210,10 @@ def render_markdown(report: dict[str, Any]) -> str:
                   f"{cassettes.get('used', 0)} used ({cassettes.get('replayed', 0)} replayed, "
                   f"{cassettes.get('recorded', 0)} recorded, {cassettes.get('missing', 0)} missing)"
                   + (f"; {sources}" if sources else "") + ".", ""]
+        stale = sum(1 for r in report["results"] if r.get("stale_cassette"))
+        if stale:
+            lines += [f"**{stale} skipped for a stale cassette** (the test now sends or draws what its cassette "
+                      "lacks): re-record them; the failures are the recorded answers judged by today's checks.", ""]
     by_op: dict[str, list[dict[str, Any]]] = {}
     for result in report["results"]:
         by_op.setdefault(result["operation"], []).append(result)
