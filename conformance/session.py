@@ -288,3 +288,92 @@ def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
 
 
 __all__ = ["RunSession", "require", "CheckFailure", "run_prefix", "status_of"]
+
+
+class SpecLedger:
+    """A run's resources of any family, through its :class:`~conformance.resources.ResourceSpec`:
+    names under the run's prefix, what was created, and cleanup (stop what runs, wait until
+    settled, delete), touching only what carries the prefix or was made by this run."""
+
+    def __init__(self, caller: Caller, prefix: str, poll_budget: float = 60.0) -> None:
+        self.caller = caller
+        self.prefix = prefix
+        self.poll_budget = poll_budget
+        self._counter = itertools.count(1)
+        #: family -> identifiers of what this run created and has not deleted (in order).
+        self.live: dict[str, list[dict[str, Any]]] = {}
+        self._specs: dict[str, Any] = {}
+
+    def new_name(self, hint: str = "") -> str:
+        hint = "".join(ch for ch in hint if ch.isalnum())[:12]
+        return f"{self.prefix}-{hint + '-' if hint else ''}{next(self._counter)}"
+
+    def owns(self, name: Any) -> bool:
+        return isinstance(name, str) and name.startswith(self.prefix + "-")
+
+    def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
+        return self.caller.call(operation, request or {})
+
+    def create(self, spec: Any, request: dict[str, Any]) -> Exchange:
+        """Send Create; an accepted resource is recorded for cleanup (also one whose answer
+        was lost: a 5xx or no response may still have made it, when it has our name)."""
+        exchange = self.call(spec.create, request)
+        ident = spec.ident(request, exchange.parsed if exchange.ok else None)
+        named = spec.name_member and self.owns(request.get(spec.name_member))
+        if ident and (exchange.ok or (named and not exchange.is_client_error)):
+            self._specs[spec.family] = spec
+            self.live.setdefault(spec.family, [])
+            if ident not in self.live[spec.family]:
+                self.live[spec.family].append(ident)
+        return exchange
+
+    def status(self, spec: Any, ident: dict[str, Any]) -> str | None:
+        exchange = self.call(spec.describe, ident)
+        return spec.status_of(exchange.wire_or_none()) if exchange.ok else None
+
+    def wait_settled(self, spec: Any, ident: dict[str, Any], budget_s: float | None = None) -> str | None:
+        """Poll Describe until the status is terminal (or there is none); bounded."""
+        import time
+
+        deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
+        interval = 0.2
+        while True:
+            status = self.status(spec, ident)
+            if spec.settled(status) or time.monotonic() >= deadline:
+                return status
+            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            interval = min(interval * 1.5, 10.0)
+
+    def delete(self, spec: Any, ident: dict[str, Any]) -> Exchange:
+        """Stop a running resource, wait until it settles, delete it; forget it once gone."""
+        request = spec.request_for(spec.delete, ident)
+        if request is None:
+            return Exchange(spec.delete or f"Delete{spec.family}", dict(ident), None,
+                            transport_error=f"{spec.family} has no Delete for {sorted(ident)}")
+        if spec.terminal and not spec.settled(self.status(spec, ident)):
+            stop = spec.request_for(spec.stop, ident)
+            if stop is not None:
+                self.call(spec.stop, stop)
+            self.wait_settled(spec, ident)
+        exchange = self.call(spec.delete, request)
+        if exchange.ok or exchange.error_code in ("ResourceNotFound",):
+            self.forget(spec, ident)
+        return exchange
+
+    def forget(self, spec: Any, ident: dict[str, Any]) -> None:
+        known = self.live.get(spec.family, [])
+        if ident in known:
+            known.remove(ident)
+
+    def cleanup(self) -> list[str]:
+        """Delete what this run created, newest family first (a resource that needs another
+        goes before it). Returns what could not be deleted."""
+        left = []
+        for family in reversed(list(self.live)):
+            spec = self._specs[family]
+            for ident in list(self.live[family]):
+                exchange = self.delete(spec, ident)
+                if not (exchange.ok or exchange.error_code in ("ResourceNotFound", "ValidationException")):
+                    left.append(f"{family} {ident}")
+                self.forget(spec, ident)
+        return left
