@@ -13,7 +13,7 @@ from pathlib import Path
 from ..backends import KINDS, BackendOptions, check_reachable, open_backend
 from ..errors import NothingToJudge, UsageError
 
-DEFAULT_OUTPUT = "reports/sweep"
+DEFAULT_OUTPUT = "reports/latest/sweep"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

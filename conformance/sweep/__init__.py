@@ -49,13 +49,20 @@ def plan(names: Iterable[str] | None, backend_kind: str) -> tuple[list[resources
 
 
 def sweep_family(ledger: SpecLedger, spec: resources.ResourceSpec, made: dict[str, dict[str, Any]],
-                 checks: Iterable[str] | None = None) -> FamilyRun:
+                 checks: Iterable[str] | None = None, clauses: Iterable[str] | None = None) -> FamilyRun:
     """The generic scenarios of one family, with its wire clauses judged on every exchange."""
     run = FamilyRun(spec)
     wire = WireClauses(spec.operations)
     ledger.caller.observers.append(wire)
     try:
-        Sweeper(ledger, run, made).sweep(checks)
+        Sweeper(ledger, run, made, clauses).sweep(checks)
+    except Exception as exc:  # noqa: BLE001 - one family's surprise must not end the sweep
+        import traceback
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        run.result(spec.create, "sweep", "scenario", "error", basis="assumption",
+                   message=f"the sweep's scenario for {spec.family} raised {type(exc).__name__}: {exc} "
+                           f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno})")
     finally:
         ledger.caller.observers.remove(wire)
     if run.status in ("implemented", "refuses"):
@@ -91,10 +98,13 @@ def run(backend: Backend, families: Iterable[str] | None = None, checks: Iterabl
     book = reports.ResultBook()
     runs: list[FamilyRun] = []
     made: dict[str, dict[str, Any]] = {}
+    durations: dict[str, float] = {}
     interrupted = False
     try:
         for spec in order:
+            began = time.perf_counter()
             family_run = sweep_family(ledger, spec, made, checks)
+            durations[spec.family] = round(time.perf_counter() - began, 3)
             runs.append(family_run)
             for result in family_run.results:
                 book.add(result)
@@ -112,7 +122,7 @@ def run(backend: Backend, families: Iterable[str] | None = None, checks: Iterabl
         book.note({"id": f"sweep/cleanup/{item.split()[0]}", "operation": None,
                    "message": f"could not delete {item}; delete it by hand"})
     extra: dict[str, Any] = {"coverage": coverage(runs, costly), "sweep": {"prefix": ledger.prefix,
-                             "families": [s.family for s in order]}}
+                             "families": [s.family for s in order], "duration_s": durations}}
     if interrupted:
         extra["interrupted"] = True
     return reports.build(book, backend=backend.describe(), started_at=started,

@@ -122,13 +122,16 @@ def _basis(check: str) -> str:
 class Sweeper:
     """Runs the generic scenarios of one family against a session's caller and ledger."""
 
-    def __init__(self, ledger: SpecLedger, run: FamilyRun, made: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, ledger: SpecLedger, run: FamilyRun, made: dict[str, dict[str, Any]],
+                 clauses: Iterable[str] | None = None) -> None:
         self.ledger = ledger
         self.call = ledger.call
         self.run = run
         self.spec = run.spec
         #: family -> identifier of a resource made for another family's setup (shared).
         self.made = made
+        #: invalid-rejected: only these input clauses (default every one).
+        self.clauses = set(clauses) if clauses is not None else None
 
     # -- building blocks ---------------------------------------------------------------------
     def create_request(self, hint: str) -> dict[str, Any] | None:
@@ -141,7 +144,7 @@ class Sweeper:
             set_path(request, path, value)
         for path, family in self.spec.needs.items():
             ident = self.made.get(family)
-            if ident is None:
+            if not ident:
                 return None
             set_path(request, path, next(iter(ident.values())))
         if self.spec.name_member:
@@ -179,6 +182,10 @@ class Sweeper:
             run.status = "crashes" if exchange.status is None or exchange.status >= 500 else "refuses"
             return
         run.judge("accepted", exchange, "minimal-request")
+        if set(ident) != set(spec.identifier):
+            run.skip(spec.describe, "roundtrip", "identifier", f"Create's answer lacks the identifier "
+                     f"{sorted(set(spec.identifier) - set(ident))}: the resource cannot be described")
+            return
         self.made.setdefault(spec.family, ident)
         created = [(first, ident)]
         if wanted & {"roundtrip"}:
@@ -354,6 +361,8 @@ class Sweeper:
         spec, run = self.spec, self.run
         model = operation(spec.create)
         for clause in strategies.clauses(model):
+            if self.clauses is not None and clause.id not in self.clauses:
+                continue
             top = clause.path.split(".")[0].removesuffix("[]")
             if top == spec.name_member or top in spec.needs or clause.path in REQUEST_OVERLAY.get(spec.family, {}):
                 run.skip(spec.create, "invalid-rejected", clause.id, "not safely: the name or a member the "
