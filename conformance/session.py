@@ -356,6 +356,12 @@ class SpecLedger:
                 self.call(spec.stop, stop)
             self.wait_settled(spec, ident)
         exchange = self.call(spec.delete, request)
+        stop = spec.request_for(spec.stop, ident)
+        if exchange.error_code == "ValidationException" and stop is not None:
+            # Only a stopped resource can be deleted (a notebook instance InService): stop, wait, retry.
+            self.call(spec.stop, stop)
+            self.wait_settled(spec, ident)
+            exchange = self.call(spec.delete, request)
         if exchange.ok or exchange.error_code in ("ResourceNotFound",):
             self.forget(spec, ident)
         return exchange
