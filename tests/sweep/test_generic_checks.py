@@ -114,10 +114,11 @@ def test_invalid_rejected_fails_on_moto_and_passes_when_validated(sweep, moto):
 
 
 def test_wire_clauses_judge_the_family_operations(sweep, moto):
-    results = sweep("no-null-members", "no-server-error")
+    results = sweep("roundtrip", "no-null-members", "no-server-error")
     assert outcome(results, "DescribeModel/no-null-members/body") == "passed"
+    assert outcome(results, "CreateModel/no-server-error/every-exchange") == "passed"
     moto.answer("DescribeModel", body(lambda b: {**b, "PrimaryContainer": None}))
-    assert outcome(sweep("no-null-members"), "DescribeModel/no-null-members/body") == "failed"
+    assert outcome(sweep("roundtrip", "no-null-members"), "DescribeModel/no-null-members/body") == "failed"
 
 
 def test_ids_are_the_same_on_every_run(sweep):
