@@ -40,8 +40,13 @@ def plan(names: Iterable[str] | None, backend_kind: str) -> tuple[list[resources
             add(resources.spec(family))
         order.append(spec)
 
+    def costly(spec: resources.ResourceSpec) -> bool:
+        """Costly itself or through a resource it needs (UserProfile needs a Domain)."""
+        return (spec.costly and spec.family not in named) or any(
+            costly(resources.spec(f)) for f in spec.needs.values())
+
     for spec in chosen:
-        if backend_kind == "aws" and spec.costly and spec.family not in named:
+        if backend_kind == "aws" and costly(spec):
             skipped.append(spec.family)
             continue
         add(spec)
