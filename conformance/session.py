@@ -14,6 +14,7 @@ import os
 import secrets
 from typing import Any, Iterator
 
+from . import resources
 from .backends import Backend
 from .errors import Blocked, CheckFailure
 from .exchange import Caller, Exchange, _jsonable
@@ -168,6 +169,25 @@ class RunSession:
             return True
         return False
 
+    def made(self, name: str) -> None:
+        """A Create of ``name`` was accepted: the job is this run's to clean up."""
+        self.created.append(name)
+
+    def forget(self, name: str) -> None:
+        """``name`` was deleted by the one who made it (or is left to the final cleanup, which
+        deletes what is still unsettled): no longer listed as created."""
+        if name in self.created:
+            self.created.remove(name)
+
+    def refused(self, name: str) -> None:
+        """A Create of ``name`` sent outside :meth:`call` was refused with a 4xx: no job."""
+        self.unsettled.discard(name)
+
+    def deleted(self, name: str) -> None:
+        """A Delete of ``name`` sent outside :meth:`call` was accepted: nothing to clean up."""
+        self.unsettled.discard(name)
+        self.forget(name)
+
     def sending_create(self, name: str) -> None:
         """Record, before it is sent, that a Create of ``name`` may make a job (for requests
         that do not go through :meth:`call`, such as the schemathesis bridge's)."""
@@ -198,11 +218,14 @@ class RunSession:
         sent = self.prepare("CreateCompilationJob", {**request, "CompilationJobName": self.new_name(hint)})
         exchange = self.call("CreateCompilationJob", sent)
         if exchange.ok:
-            self.created.append(sent["CompilationJobName"])
+            self.made(sent["CompilationJobName"])
         return sent, exchange
 
-    TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED"})
-    WAITING = frozenset({"STARTING", "INPROGRESS", "STOPPING"})
+    #: Compilation jobs are one resource spec (conformance.resources), the deepest: the
+    #: terminal statuses and the ones worth waiting on come from it.
+    SPEC = resources.spec("CompilationJob")
+    TERMINAL = SPEC.terminal
+    WAITING = frozenset(SPEC.status_enum) - SPEC.terminal
 
     def wait_terminal(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> str | None:
         """Poll Describe until the job is COMPLETED, FAILED or STOPPED; bounded by
@@ -271,13 +294,12 @@ class RunSession:
         return left
 
 
-def status_of(exchange: Exchange) -> str | None:
-    """CompilationJobStatus of a successful Describe, as sent on the wire; else None."""
+def status_of(exchange: Exchange, spec: Any = None) -> str | None:
+    """The status of a successful Describe as sent on the wire (CompilationJobStatus unless
+    another family's ``spec`` is given); else None."""
     if not exchange.ok or exchange.transport_error:
         return None
-    body = exchange.wire_or_none()
-    status = body.get("CompilationJobStatus") if isinstance(body, dict) else None
-    return status if isinstance(status, str) else None
+    return (spec or RunSession.SPEC).status_of(exchange.wire_or_none())
 
 
 def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
