@@ -98,8 +98,18 @@ def test_gone_after_delete_fails_when_describe_still_answers(sweep, moto):
 
 def test_missing_resource_fails_when_a_missing_model_is_found(sweep, moto):
     assert outcome(sweep("missing-resource"), "DescribeModel/missing-resource/never-created") == "passed"
-    moto.fail("DescribeModel", 500, "InternalFailure")
+    moto.answer("DescribeModel", lambda req, resp: resp.update(status_code=200, body=json.dumps(
+        {"ModelName": req["ModelName"], "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/x",
+         "CreationTime": 1.7e9}).encode()))
     assert outcome(sweep("missing-resource"), "DescribeModel/missing-resource/never-created") == "failed"
+
+
+def test_a_server_error_blocks_the_checks_it_stands_in_front_of(sweep, moto):
+    moto.fail("DescribeModel", 500, "InternalFailure")
+    results = sweep("missing-resource", "no-server-error")
+    assert outcome(results, "DescribeModel/missing-resource/never-created") == "skipped"
+    assert results["DescribeModel/missing-resource/never-created"]["blocked_by"] == "DescribeModel/no-server-error/every-exchange"
+    assert outcome(results, "DescribeModel/no-server-error/every-exchange") == "failed"
 
 
 CLAUSE = "Tags[].Key:max-length"
