@@ -3,7 +3,7 @@
 Every result id comes from the spec and the model (``CreateModel/duplicate-name/second-create``,
 ``ListModels/filter-oracle/SortBy=Name,SortOrder=Descending``,
 ``CreateModel/invalid-rejected/PrimaryContainer.Image:pattern``), never from a draw. Requests
-are the simplest Hypothesis finds (derandomized), so one backend gives the same verdicts on
+are the first ones Hypothesis draws (derandomized: the simplest), so one backend gives the same verdicts on
 every run; failures carry them as minimal examples.
 """
 
@@ -197,42 +197,17 @@ class Sweeper:
 
     # -- scenarios -----------------------------------------------------------------------------
     def sweep(self, checks: Iterable[str] | None = None) -> None:
+        """Every wanted scenario of the family, once its first Create is accepted."""
         wanted = set(checks or CHECKS)
-        spec, run = self.spec, self.run
         first = self.create_request("a")
-        if first is None:
-            run.status = "needs setup"
-            needed = ", ".join(f"{f} (for {p})" for p, f in spec.needs.items())
-            run.skip(spec.create, "accepted", "minimal-request", f"needs setup: {needed} could not be created")
-            run.note("needs-setup", spec.create, f"{spec.family} needs {needed}, which this run could not create")
+        reached = self.reach(first)
+        if reached is None:
             return
-        exchange, ident = self.create(first)
-        if not_implemented(exchange):
-            run.status = "not implemented"
-            run.skip(spec.create, "implemented", "minimal-request",
-                     f"not implemented by the backend: {exchange.transport_error or exchange.describe()}")
-            return
-        if not run.judge(f"{PREFIX}implemented", exchange, "minimal-request") or not exchange.ok:
-            if exchange.ok is False and exchange.status is not None and exchange.status < 500:
-                run.judge("accepted", exchange, "minimal-request")
-            run.status = "crashes" if exchange.status is None or exchange.status >= 500 else "refuses"
-            return
-        run.judge("accepted", exchange, "minimal-request")
-        if set(ident) != set(spec.identifier):
-            run.skip(spec.describe, "roundtrip", "identifier", f"Create's answer lacks the identifier "
-                     f"{sorted(set(spec.identifier) - set(ident))}: the resource cannot be described")
-            return
-        self.made.setdefault(spec.family, ident)
-        created = [(first, ident)]
-        if wanted & {"roundtrip"}:
-            self.roundtrip(first, ident)
-        if spec.list and wanted & {"listed-once", "pagination-walk", "filter-oracle"}:
-            for hint in ("b", "b")[: LISTED - 1]:
-                request = self.create_request(hint)
-                more, more_ident = self.create(request)
-                if more.ok:
-                    created.append((request, more_ident))
-            self.listing(created, wanted)
+        self.made.setdefault(self.spec.family, reached)
+        if "roundtrip" in wanted:
+            self.roundtrip(first, reached)
+        if self.spec.list and wanted & {"listed-once", "pagination-walk", "filter-oracle"}:
+            self.listing([(first, reached), *self.more(LISTED - 1)], wanted)
         if "missing-resource" in wanted:
             self.missing()
         if "duplicate-name" in wanted:
@@ -240,13 +215,46 @@ class Sweeper:
         if "invalid-rejected" in wanted:
             self.invalid()
         if "gone-after-delete" in wanted:
-            # its own resource: the first one may be what another family needs (a Model for an EndpointConfig)
-            gone = self.create_request("gone")
-            exchange, gone_ident = self.create(gone)
-            if exchange.ok and set(gone_ident) == set(spec.identifier):
-                self.gone(gone, gone_ident)
-            else:
-                run.skip(spec.describe, "gone-after-delete", "after-delete", f"no resource to delete: {exchange.describe()}")
+            self.gone()
+
+    def reach(self, first: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Send the first Create; its identifier when the family can be swept, else None
+        after one result saying why (needs setup, not implemented, crashes, refuses): one
+        result, not a cascade."""
+        spec, run = self.spec, self.run
+        if first is None:
+            run.status = "needs setup"
+            needed = ", ".join(f"{f} (for {p})" for p, f in spec.needs.items())
+            run.skip(spec.create, "accepted", "minimal-request", f"needs setup: {needed} could not be created")
+            run.note("needs-setup", spec.create, f"{spec.family} needs {needed}, which this run could not create")
+            return None
+        exchange, ident = self.create(first)
+        if not_implemented(exchange):
+            run.status = "not implemented"
+            run.skip(spec.create, "implemented", "minimal-request",
+                     f"not implemented by the backend: {exchange.transport_error or exchange.describe()}")
+            return None
+        if not run.judge(f"{PREFIX}implemented", exchange, "minimal-request"):
+            run.status = "crashes"
+            return None
+        if not run.judge("accepted", exchange, "minimal-request") or not exchange.ok:
+            run.status = "refuses"
+            return None
+        if set(ident) != set(spec.identifier):
+            run.skip(spec.describe, "roundtrip", "identifier", f"Create's answer lacks the identifier "
+                     f"{sorted(set(spec.identifier) - set(ident))}: the resource cannot be described")
+            return None
+        return ident
+
+    def more(self, n: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """``n`` more resources of the family (for the listings), those accepted."""
+        out = []
+        for _ in range(n):
+            request = self.create_request("b")
+            exchange, ident = self.create(request)
+            if exchange.ok:
+                out.append((request, ident))
+        return out
 
     def roundtrip(self, sent: dict[str, Any], ident: dict[str, Any]) -> None:
         """One result per Create member Describe returns under the same name, judged on a
@@ -439,8 +447,15 @@ class Sweeper:
             if made:
                 self.ledger.delete(spec, made)
 
-    def gone(self, first: dict[str, Any], ident: dict[str, Any]) -> None:
+    def gone(self) -> None:
+        """Delete a resource of its own (the first one may be what another family needs, a
+        Model for an EndpointConfig), then look for it."""
         spec, run = self.spec, self.run
+        first = self.create_request("gone")
+        created, ident = self.create(first)
+        if not created.ok or set(ident) != set(spec.identifier):
+            run.skip(spec.describe, "gone-after-delete", "after-delete", f"no resource to delete: {created.describe()}")
+            return
         if spec.request_for(spec.delete, ident) is None:
             run.skip(spec.describe, "gone-after-delete", "after-delete", f"{spec.family} has no Delete for this identifier")
             return
