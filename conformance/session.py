@@ -19,6 +19,10 @@ from .backends import Backend
 from .errors import Blocked, CheckFailure
 from .exchange import Caller, Exchange, _jsonable
 
+#: Compilation jobs, the deepest resource spec: the session's operations, name member, list page
+#: and statuses come from it (conformance.resources).
+JOB = resources.spec("CompilationJob")
+
 #: Upper bound on pages walked in cleanup, so a backend that never ends pagination
 #: cannot hang the run.
 MAX_CLEANUP_PAGES = 50
@@ -90,21 +94,21 @@ class RunSession:
 
     def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
         prepared = self.prepare(operation, request or {})
-        name = prepared.get("CompilationJobName")
+        name = prepared.get(JOB.name_member)
         self._check_quarantine(name)
-        if operation == "ListCompilationJobs":  # a listing of one removed job: not judgeable
+        if operation == JOB.list.operation:  # a listing of one removed job: not judgeable
             self._check_quarantine(prepared.get("NameContains"))
         if not (isinstance(name, str) and self.owns(name)):
             return self.caller.call(operation, prepared)
         known = name in self.unsettled
-        if operation == "CreateCompilationJob":
+        if operation == JOB.create:
             self.sending_create(name)
         exchange = self.caller.call(operation, prepared)
-        if operation == "CreateCompilationJob" and not known and exchange.is_client_error:
+        if operation == JOB.create and not known and exchange.is_client_error:
             self.unsettled.discard(name)  # refused: no job (a 5xx or a timeout may have made one)
-        elif operation == "DeleteCompilationJob" and (exchange.ok or exchange.error_code == "ResourceNotFound"):
+        elif operation == JOB.delete and (exchange.ok or exchange.error_code == "ResourceNotFound"):
             self.unsettled.discard(name)
-        elif operation == "CreateCompilationJob" and exchange.ok and self.isolate and not known:
+        elif operation == JOB.create and exchange.ok and self.isolate and not known:
             self._isolate(name, prepared)
         return exchange
 
@@ -124,7 +128,7 @@ class RunSession:
         """A listing of the job ``name`` (a page holding it is what a backend must build), or
         of the run's jobs."""
         self.probes += 1
-        return self.caller.call("ListCompilationJobs", {"NameContains": name or self.prefix, "MaxResults": 100},
+        return self.caller.call(JOB.list.operation, {"NameContains": name or self.prefix, "MaxResults": 100},
                                 observe=False)
 
     def _isolate(self, name: str, sent: dict[str, Any]) -> None:
@@ -157,11 +161,11 @@ class RunSession:
         return {"probes": self.probes, "quarantined": dict(self.quarantined), "list_broken": self.list_broken}
 
     def _delete_now(self, name: str) -> bool:
-        exchange = self.caller.call("DeleteCompilationJob", {"CompilationJobName": name}, observe=False)
+        exchange = self.caller.call(JOB.delete, {JOB.name_member: name}, observe=False)
         if exchange.error_code == "ValidationException":  # still running: stop, wait, delete
-            self.caller.call("StopCompilationJob", {"CompilationJobName": name}, observe=False)
+            self.caller.call(JOB.stop, {JOB.name_member: name}, observe=False)
             self.wait_terminal(name)
-            exchange = self.caller.call("DeleteCompilationJob", {"CompilationJobName": name}, observe=False)
+            exchange = self.caller.call(JOB.delete, {JOB.name_member: name}, observe=False)
         if exchange.ok or exchange.error_code == "ResourceNotFound":
             self.unsettled.discard(name)
             if name in self.created:
@@ -215,15 +219,15 @@ class RunSession:
     def send_create(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
         """Send Create under a fresh name of this run, unjudged (the caller judges the answer);
         an accepted job is recorded for cleanup."""
-        sent = self.prepare("CreateCompilationJob", {**request, "CompilationJobName": self.new_name(hint)})
-        exchange = self.call("CreateCompilationJob", sent)
+        sent = self.prepare(JOB.create, {**request, JOB.name_member: self.new_name(hint)})
+        exchange = self.call(JOB.create, sent)
         if exchange.ok:
-            self.made(sent["CompilationJobName"])
+            self.made(sent[JOB.name_member])
         return sent, exchange
 
     #: Compilation jobs are one resource spec (conformance.resources), the deepest: the
     #: terminal statuses and the ones worth waiting on come from it.
-    SPEC = resources.spec("CompilationJob")
+    SPEC = JOB
     TERMINAL = SPEC.terminal
     WAITING = frozenset(SPEC.status_enum) - SPEC.terminal
 
@@ -242,7 +246,7 @@ class RunSession:
         deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
         reads: list[Exchange] = []
         while True:
-            exchange = self.call("DescribeCompilationJob", {"CompilationJobName": name})
+            exchange = self.call(JOB.describe, {JOB.name_member: name})
             reads.append(exchange)
             # Stop at once on anything waiting cannot mend: an error, a body that is not
             # JSON, a status outside the lifecycle (a misspelled enum would never end).
@@ -266,11 +270,11 @@ class RunSession:
             request: dict[str, Any] = {"NameContains": self.prefix, "MaxResults": 100}
             if token:
                 request["NextToken"] = token
-            page = self.call("ListCompilationJobs", request)
+            page = self.call(JOB.list.operation, request)
             if not page.ok or not isinstance(page.parsed, dict):
                 break
-            for summary in page.parsed.get("CompilationJobSummaries", []):
-                name = summary.get("CompilationJobName", "")
+            for summary in page.parsed.get(JOB.list.page, []):
+                name = summary.get(JOB.list.name_member, "")
                 if self.owns(name):
                     names.add(name)
             new_token = page.parsed.get("NextToken")
@@ -281,12 +285,12 @@ class RunSession:
         for name in sorted(names - set(self.quarantined)):
             if not self.owns(name):  # pragma: no cover - guarded above; never touch foreign jobs
                 continue
-            exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})
+            exchange = self.call(JOB.delete, {JOB.name_member: name})
             if exchange.error_code == "ValidationException":
                 # Only an ended job can be deleted (aws-docs): stop a running one, wait, retry.
-                self.call("StopCompilationJob", {"CompilationJobName": name})
+                self.call(JOB.stop, {JOB.name_member: name})
                 self.wait_terminal(name)
-                exchange = self.call("DeleteCompilationJob", {"CompilationJobName": name})
+                exchange = self.call(JOB.delete, {JOB.name_member: name})
             if not exchange.ok and exchange.error_code not in ("ResourceNotFound", "ValidationException"):
                 left.append(name)
             elif name in self.created:
