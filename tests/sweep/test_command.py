@@ -31,3 +31,16 @@ def test_bad_input_is_one_line_and_exit_2(capsys):
     assert main(["sweep", "--check", "everything"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "Did you mean Model" in err[0]
+
+
+def test_the_embedded_server_gives_the_same_verdicts(tmp_path):
+    """``--backend server`` (moto's own server, started for the run): same ids and verdicts as
+    in-process for the checks that do not depend on how a crash is reported."""
+    args = ["--family", "Model", "--check", "filter-oracle", "--check", "duplicate-name", "--check", "listed-once"]
+    verdicts = {}
+    for backend in ("moto", "server"):
+        assert main(["sweep", "--backend", backend, *args, "--output", str(tmp_path / backend)]) == 1
+        written = json.loads((tmp_path / backend / "report.json").read_text())
+        verdicts[backend] = {r["id"]: r["outcome"] for r in written["results"]}
+    assert verdicts["moto"] == verdicts["server"]
+    assert verdicts["server"]["ListModels/filter-oracle/NameContains"] == "failed"
