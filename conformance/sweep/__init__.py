@@ -21,10 +21,6 @@ from ..exchange import Caller
 from ..session import SpecLedger, run_prefix
 from .scenarios import CHECKS, FamilyRun, Sweeper
 
-#: Coverage cells: what a family x check shows.
-CELLS = ("holds", "fails", "skipped", "not run")
-
-
 def plan(names: Iterable[str] | None, backend_kind: str) -> tuple[list[resources.ResourceSpec], list[str]]:
     """The families to sweep, dependencies first, and why others are left out. Costly
     families are swept on a real account only when named (``names``)."""
