@@ -277,7 +277,7 @@ def render_coverage_markdown(report: dict[str, Any]) -> list[str]:
         return []
     checks = coverage["checks"]
     lines = ["## Coverage: family × check", "",
-             "✅ holds, ❌ fails, ⏭️ skipped (see the result's reason), · not run (the family was not reached).", "",
+             "✅ holds, ❌ fails, ⏭️ skipped (see the result's reason), · not run (not selected, or the family was not reached).", "",
              "| family | status | " + " | ".join(checks) + " |", "|---|---|" + "---|" * len(checks)]
     for family, entry in coverage["families"].items():
         cells = " | ".join(_COVERAGE_MARK.get(entry["cells"].get(c, "not run"), "?") for c in checks)

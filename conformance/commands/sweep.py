@@ -60,10 +60,11 @@ def main(args: argparse.Namespace) -> int:
         result = sweep.run(backend, args.family, args.check, poll_budget=args.poll_budget)
     out = Path(args.output)
     report.write(result, out)
+    (out / "coverage.md").write_text(sweep.coverage_markdown(result), encoding="utf-8")
     s = result["summary"]
     print(f"conformance sweep: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, "
           f"{s['error']} error over {len(result['coverage']['families'])} families in "
-          f"{result['duration_s']:.1f} s; report {out / 'report.md'}", flush=True)
+          f"{result['duration_s']:.1f} s; report {out / 'report.md'}, matrix {out / 'coverage.md'}", flush=True)
     if result.get("interrupted"):
         print("conformance: error: interrupted; the report is partial", flush=True)
         return 2

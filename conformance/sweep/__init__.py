@@ -128,3 +128,13 @@ def run(backend: Backend, families: Iterable[str] | None = None, checks: Iterabl
         extra["interrupted"] = True
     return reports.build(book, backend=backend.describe(), started_at=started,
                          duration_s=time.perf_counter() - clock, extra=extra)
+
+
+def coverage_markdown(report: dict[str, Any]) -> str:
+    """The coverage matrix alone (``coverage.md``): a few kB where report.md of a whole sweep
+    runs to megabytes, for an emulator's docs or a CI step summary."""
+    s = report["summary"]
+    head = [f"# SageMaker resource families on `{report['backend']['kind']}`", "",
+            f"{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, {s['error']} error; "
+            f"versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v) + ".", ""]
+    return "\n".join(head + reports.render_coverage_markdown(report))

@@ -24,6 +24,7 @@ def test_sweep_writes_a_valid_report_with_moto_findings(tmp_path, capsys):
     assert written["coverage"]["families"]["Model"]["cells"]["filter-oracle"] == "fails"
     assert "Coverage: family × check" in (tmp_path / "report.md").read_text()
     assert "Coverage: family × check" in (tmp_path / "report.html").read_text()
+    assert "| Model | implemented |" in (tmp_path / "coverage.md").read_text()
 
 
 def test_bad_input_is_one_line_and_exit_2(capsys):
