@@ -51,15 +51,16 @@ def _duplicate_codes(op: str) -> set[str]:
 @register(f"{PREFIX}duplicate-name", basis="model", applies=always)
 def duplicate_name(exchange: Exchange, ctx: CheckContext) -> None:
     """A second Create with the name of an existing resource is refused with a 4xx:
-    ResourceInUse where the operation declares it (model), or ValidationException, which
-    SageMaker answers for existing names where it declares none ("Cannot create already
-    existing model", observed-aws). Accepting it overwrites or doubles the resource."""
+    ResourceInUse where the operation declares it (basis model), else ValidationException,
+    the common code SageMaker uses for requests it refuses (basis assumption: no real answer
+    for such a duplicate is recorded here). Accepting it overwrites or doubles the resource."""
     codes = _duplicate_codes(exchange.operation)
+    basis = "model" if "ResourceInUse" in codes else "assumption"
     if exchange.ok:
-        raise Mismatch(f"a second Create with an existing name was accepted: {exchange.describe()}")
+        raise Mismatch(f"a second Create with an existing name was accepted: {exchange.describe()}", basis=basis)
     if not exchange.is_client_error or exchange.error_code not in codes:
         raise Mismatch(f"a duplicate name was answered {exchange.describe()} (expected 400 "
-                       f"{' or '.join(sorted(codes))})")
+                       f"{' or '.join(sorted(codes))})", basis=basis)
 
 
 def lookup_subset(sent: Any, got: Any, path: str = "") -> list[str]:
