@@ -221,7 +221,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         with self.judging():
             exchange = self.session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
             if exchange.ok:
-                self.session.created.append(name)
+                self.session.made(name)
             checks.get("no-server-error")(exchange)
             checks.get("accepted")(exchange)
         return name
@@ -287,8 +287,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         checks.get("accepted")(exchange)
         job["deleted"] = True
-        if name in self.session.created:
-            self.session.created.remove(name)
+        self.session.forget(name)
 
     @rule(pause=st.sampled_from([0.05, 0.25]))
     @_judged
