@@ -391,7 +391,7 @@ class RunExplorer:
             if response is None or not 200 <= response.status_code < 300:
                 return
             if operation == "CreateCompilationJob":
-                session.made(name)
+                session.accepted_elsewhere(name, case.body)
             elif operation == "DeleteCompilationJob":
                 session.deleted(name)
 

@@ -183,6 +183,14 @@ class RunSession:
         if name in self.created:
             self.created.remove(name)
 
+    def accepted_elsewhere(self, name: str, sent: dict[str, Any]) -> None:
+        """A Create of ``name`` sent outside :meth:`call` (the schemathesis bridge's) was
+        accepted: the job is this run's, and isolation probes the listing after it as after
+        any other, so a job that breaks List is found where it was made, not in later results."""
+        self.made(name)
+        if self.isolate:
+            self._isolate(name, sent)
+
     def refused(self, name: str) -> None:
         """A Create of ``name`` sent outside :meth:`call` was refused with a 4xx: no job."""
         self.unsettled.discard(name)
