@@ -88,7 +88,7 @@ def moto_server() -> Iterator[str]:
     """
     import logging
 
-    from .faults.upstream import moto_server as _moto_server
+    from .motoserver import moto_server as _moto_server
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with _moto_server() as url:

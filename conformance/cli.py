@@ -16,6 +16,7 @@ from .errors import UsageError
 #: name -> (module, one-line help). Add a command by adding a line and a module.
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("conformance.commands.run", "run the conformance suite against a backend and write a report"),
+    "sweep": ("conformance.commands.sweep", "the generic checks over every resource family a backend implements (Model, Experiment, ...)"),
     "selftest": ("conformance.commands.selftest", "run the suite against the fault-injection proxy, once per defect, and print the kill ratio"),
     "openapi": ("conformance.commands.openapi", "export the OpenAPI 3 document of the operations (for schemathesis)"),
     "record-fixtures": ("conformance.commands.record_fixtures", "re-record the shipped cassettes (--backend aws) against the embedded moto server"),

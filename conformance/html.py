@@ -232,7 +232,7 @@ def render(report: dict[str, Any]) -> str:
     results = report.get("results", [])
     failing = sorted((r for r in results if r["outcome"] in ("failed", "error")),
                      key=lambda r: (r["operation"], r["id"]))
-    parts = [_header(report), _clauses(report) if results else "", "<h2>Operations × checks</h2>"]
+    parts = [_header(report), _clauses(report) if results else "", _coverage(report), "<h2>Operations × checks</h2>"]
     parts.append(_grid(results) if results else '<p class="muted">No results.</p>')
     parts.append(f"<h2>Failures ({len(failing)})</h2>")
     parts.append("\n".join(map(_failure, failing)) if failing
@@ -248,6 +248,26 @@ def render(report: dict[str, Any]) -> str:
     parts.append("<h2>All results</h2>" + _all_results(results))
     backend = report.get("backend", {})
     return _page(f"Conformance: {report.get('service', '')} on {backend.get('kind', '')}", "\n".join(parts))
+
+
+_COVERAGE_OUTCOME = {"holds": "passed", "fails": "failed", "skipped": "skipped"}
+
+
+def _coverage(report: dict[str, Any]) -> str:
+    """The sweep's coverage matrix, family x generic check (empty without one)."""
+    coverage = report.get("coverage")
+    if not coverage:
+        return ""
+    checks = coverage["checks"]
+    head = "".join(f"<th>{_e(c)}</th>" for c in checks)
+    rows = []
+    for family, entry in coverage["families"].items():
+        cells = "".join(
+            f'<td class="cell" style="{_style(_COVERAGE_OUTCOME.get(entry["cells"].get(c)))}">'
+            f'{_e(entry["cells"].get(c, "not run"))}</td>' for c in checks)
+        rows.append(f"<tr><th>{_e(family)}</th><td>{_e(entry['status'])}</td>{cells}</tr>")
+    return (f'<h2>Coverage: family × check</h2><table class="grid"><tr><th>family</th><th>status</th>{head}</tr>'
+            + "".join(rows) + "</table>")
 
 
 def render_matrix(matrix: Any) -> str:

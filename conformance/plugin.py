@@ -428,7 +428,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
                 result["outcome"] = "failed"
                 # Hypothesis attaches the minimal example (a state machine's steps) as notes.
                 notes = [n for n in getattr(call.excinfo.value, "__notes__", None) or getattr(first, "__notes__", None) or []
-                         if not n.startswith("You can reproduce")]
+                         if not n.lstrip().startswith("You can reproduce")]
                 result["message"] = "\n".join([f.message for f in failures] + notes)
                 result["basis"] = first.basis or result["basis"]
                 if first.example is not None:

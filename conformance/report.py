@@ -210,6 +210,10 @@ def render_markdown(report: dict[str, Any]) -> str:
                   f"{cassettes.get('used', 0)} used ({cassettes.get('replayed', 0)} replayed, "
                   f"{cassettes.get('recorded', 0)} recorded, {cassettes.get('missing', 0)} missing)"
                   + (f"; {sources}" if sources else "") + ".", ""]
+        stale = sum(1 for r in report["results"] if r.get("stale_cassette"))
+        if stale:
+            lines += [f"**{stale} skipped for a stale cassette** (the test now sends or draws what its cassette "
+                      "lacks): re-record them; the failures are the recorded answers judged by today's checks.", ""]
     by_op: dict[str, list[dict[str, Any]]] = {}
     for result in report["results"]:
         by_op.setdefault(result["operation"], []).append(result)
@@ -229,6 +233,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             lines.append(f"- **{operation}**: {entry['passed']} of {entry['clauses']} clauses hold"
                          + (f"; failing: {kinds}" if kinds else ""))
         lines.append("")
+    lines += render_coverage_markdown(report)
     for operation in sorted(by_op):
         lines += [f"## {operation}", "", "| | check | case | basis | message |", "|---|---|---|---|---|"]
         for r in sorted(by_op[operation], key=lambda r: (_RANK[r["outcome"]] * -1, r["id"])):
@@ -262,3 +267,23 @@ def render_markdown(report: dict[str, Any]) -> str:
         if len(failing) > _MD_EXAMPLES:
             lines += [f"... and {len(failing) - _MD_EXAMPLES} more in report.json / report.html.", ""]
     return "\n".join(lines)
+
+
+_COVERAGE_MARK = {"holds": "✅", "fails": "❌", "skipped": "⏭️", "not run": "·"}
+
+
+def render_coverage_markdown(report: dict[str, Any]) -> list[str]:
+    """The sweep's coverage matrix, family x generic check (``report['coverage']``); none
+    without one. A family's status (implemented, not implemented, crashes, needs setup, ...)
+    comes first, so the table reads as an emulator's support list."""
+    coverage = report.get("coverage")
+    if not coverage:
+        return []
+    checks = coverage["checks"]
+    lines = ["## Coverage: family × check", "",
+             "✅ holds, ❌ fails, ⏭️ skipped (see the result's reason), · not run (not selected, or the family was not reached).", "",
+             "| family | status | " + " | ".join(checks) + " |", "|---|---|" + "---|" * len(checks)]
+    for family, entry in coverage["families"].items():
+        cells = " | ".join(_COVERAGE_MARK.get(entry["cells"].get(c, "not run"), "?") for c in checks)
+        lines.append(f"| {family} | {entry['status']} | {cells} |")
+    return lines + [""]

@@ -50,7 +50,7 @@ def valid_exchange(
         sent = {**request, "CompilationJobName": session.new_name()}
         exchange = session.call(op, sent)
         if exchange.ok:
-            session.created.append(sent["CompilationJobName"])
+            session.made(sent["CompilationJobName"])
         return exchange, CheckContext(sent=sent)
     if op == "ListCompilationJobs":
         import strategies
@@ -68,7 +68,7 @@ def valid_exchange(
         session.waiting.end(sent["CompilationJobName"])
     exchange = session.call(op, {"CompilationJobName": sent["CompilationJobName"]})
     if op == "DeleteCompilationJob" and exchange.ok:
-        session.created.remove(sent["CompilationJobName"])
+        session.forget(sent["CompilationJobName"])
     return exchange, CheckContext(sent=sent)
 
 

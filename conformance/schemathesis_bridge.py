@@ -387,14 +387,12 @@ class RunExplorer:
         def after(case: Any, response: Any) -> None:
             name = case.body.get("CompilationJobName")
             if operation == "CreateCompilationJob" and response is not None and 400 <= response.status_code < 500:
-                session.unsettled.discard(name)  # refused: no job to clean up
+                session.refused(name)  # no job to clean up
             if response is None or not 200 <= response.status_code < 300:
                 return
             if operation == "CreateCompilationJob":
-                session.created.append(name)
+                session.accepted_elsewhere(name, case.body)
             elif operation == "DeleteCompilationJob":
-                session.unsettled.discard(name)
-                if name in session.created:
-                    session.created.remove(name)
+                session.deleted(name)
 
         return prepare, after

@@ -14,10 +14,15 @@ import os
 import secrets
 from typing import Any, Iterator
 
+from . import resources
 from .backends import Backend
 from .errors import Blocked, CheckFailure
 from .exchange import Caller, Exchange, _jsonable
-from .waiting import Poller, status_of
+from .waiting import Poller
+
+#: Compilation jobs, the deepest resource spec: the session's operations, name member, list page
+#: and statuses come from it (conformance.resources).
+JOB = resources.spec("CompilationJob")
 
 #: Upper bound on pages walked in cleanup, so a backend that never ends pagination
 #: cannot hang the run.
@@ -92,24 +97,24 @@ class RunSession:
 
     def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
         prepared = self.prepare(operation, request or {})
-        name = prepared.get("CompilationJobName")
+        name = prepared.get(JOB.name_member)
         self._check_quarantine(name)
-        if operation == "ListCompilationJobs":  # a listing of one removed job: not judgeable
+        if operation == JOB.list.operation:  # a listing of one removed job: not judgeable
             self._check_quarantine(prepared.get("NameContains"))
         if not (isinstance(name, str) and self.owns(name)):
             return self.caller.call(operation, prepared)
         known = name in self.unsettled
-        if operation == "CreateCompilationJob":
+        if operation == JOB.create:
             self.sending_create(name)
             exchange = self.waiting.create(name, lambda: self.caller.call(operation, prepared), known=known)
         else:
             exchange = self.caller.call(operation, prepared)
         self.waiting.saw(operation, name, exchange)
-        if operation == "CreateCompilationJob" and not known and exchange.is_client_error:
+        if operation == JOB.create and not known and exchange.is_client_error:
             self.unsettled.discard(name)  # refused: no job (a 5xx or a timeout may have made one)
-        elif operation == "DeleteCompilationJob" and (exchange.ok or exchange.error_code == "ResourceNotFound"):
+        elif operation == JOB.delete and (exchange.ok or exchange.error_code == "ResourceNotFound"):
             self.unsettled.discard(name)
-        elif operation == "CreateCompilationJob" and exchange.ok and self.isolate and not known:
+        elif operation == JOB.create and exchange.ok and self.isolate and not known:
             self._isolate(name, prepared)
         return exchange
 
@@ -129,7 +134,7 @@ class RunSession:
         """A listing of the job ``name`` (a page holding it is what a backend must build), or
         of the run's jobs."""
         self.probes += 1
-        return self.caller.call("ListCompilationJobs", {"NameContains": name or self.prefix, "MaxResults": 100},
+        return self.caller.call(JOB.list.operation, {"NameContains": name or self.prefix, "MaxResults": 100},
                                 observe=False)
 
     def _isolate(self, name: str, sent: dict[str, Any]) -> None:
@@ -163,17 +168,44 @@ class RunSession:
         return {"probes": self.probes, "quarantined": dict(self.quarantined), "list_broken": self.list_broken}
 
     def _delete_now(self, name: str) -> bool:
-        exchange = self.caller.call("DeleteCompilationJob", {"CompilationJobName": name}, observe=False)
+        exchange = self.caller.call(JOB.delete, {JOB.name_member: name}, observe=False)
         if exchange.error_code == "ValidationException":  # still running: stop, wait, delete
-            self.caller.call("StopCompilationJob", {"CompilationJobName": name}, observe=False)
+            self.caller.call(JOB.stop, {JOB.name_member: name}, observe=False)
             self.wait_terminal(name)
-            exchange = self.caller.call("DeleteCompilationJob", {"CompilationJobName": name}, observe=False)
+            exchange = self.caller.call(JOB.delete, {JOB.name_member: name}, observe=False)
         if exchange.ok or exchange.error_code == "ResourceNotFound":
             self.unsettled.discard(name)
             if name in self.created:
                 self.created.remove(name)
             return True
         return False
+
+    def made(self, name: str) -> None:
+        """A Create of ``name`` was accepted: the job is this run's to clean up."""
+        self.created.append(name)
+
+    def forget(self, name: str) -> None:
+        """``name`` was deleted by the one who made it (or is left to the final cleanup, which
+        deletes what is still unsettled): no longer listed as created."""
+        if name in self.created:
+            self.created.remove(name)
+
+    def accepted_elsewhere(self, name: str, sent: dict[str, Any]) -> None:
+        """A Create of ``name`` sent outside :meth:`call` (the schemathesis bridge's) was
+        accepted: the job is this run's, and isolation probes the listing after it as after
+        any other, so a job that breaks List is found where it was made, not in later results."""
+        self.made(name)
+        if self.isolate:
+            self._isolate(name, sent)
+
+    def refused(self, name: str) -> None:
+        """A Create of ``name`` sent outside :meth:`call` was refused with a 4xx: no job."""
+        self.unsettled.discard(name)
+
+    def deleted(self, name: str) -> None:
+        """A Delete of ``name`` sent outside :meth:`call` was accepted: nothing to clean up."""
+        self.unsettled.discard(name)
+        self.forget(name)
 
     def sending_create(self, name: str) -> None:
         """Record, before it is sent, that a Create of ``name`` may make a job (for requests
@@ -202,11 +234,17 @@ class RunSession:
     def send_create(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
         """Send Create under a fresh name of this run, unjudged (the caller judges the answer);
         an accepted job is recorded for cleanup."""
-        sent = self.prepare("CreateCompilationJob", {**request, "CompilationJobName": self.new_name(hint)})
-        exchange = self.call("CreateCompilationJob", sent)
+        sent = self.prepare(JOB.create, {**request, JOB.name_member: self.new_name(hint)})
+        exchange = self.call(JOB.create, sent)
         if exchange.ok:
-            self.created.append(sent["CompilationJobName"])
+            self.made(sent[JOB.name_member])
         return sent, exchange
+
+    #: Compilation jobs are one resource spec (conformance.resources), the deepest: the
+    #: terminal statuses and the ones worth waiting on come from it.
+    SPEC = JOB
+    TERMINAL = SPEC.terminal
+    WAITING = frozenset(SPEC.status_enum) - SPEC.terminal
 
     def wait_terminal(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> str | None:
         """Poll Describe until the job is COMPLETED, FAILED or STOPPED; bounded by
@@ -235,11 +273,11 @@ class RunSession:
             request: dict[str, Any] = {"NameContains": self.prefix, "MaxResults": 100}
             if token:
                 request["NextToken"] = token
-            page = self.call("ListCompilationJobs", request)
+            page = self.call(JOB.list.operation, request)
             if not page.ok or not isinstance(page.parsed, dict):
                 break
-            for summary in page.parsed.get("CompilationJobSummaries", []):
-                name = summary.get("CompilationJobName", "")
+            for summary in page.parsed.get(JOB.list.page, []):
+                name = summary.get(JOB.list.name_member, "")
                 if self.owns(name):
                     names.add(name)
             new_token = page.parsed.get("NextToken")
@@ -255,6 +293,14 @@ class RunSession:
         return left
 
 
+def status_of(exchange: Exchange, spec: Any = None) -> str | None:
+    """The status of a successful Describe as sent on the wire (CompilationJobStatus unless
+    another family's ``spec`` is given); else None."""
+    if not exchange.ok or exchange.transport_error:
+        return None
+    return (spec or RunSession.SPEC).status_of(exchange.wire_or_none())
+
+
 def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
     """Run a registered check on ``exchange``; CheckFailure propagates to the test."""
     from .checks import get
@@ -263,3 +309,98 @@ def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
 
 
 __all__ = ["RunSession", "require", "CheckFailure", "run_prefix", "status_of"]
+
+
+class SpecLedger:
+    """A run's resources of any family, through its :class:`~conformance.resources.ResourceSpec`:
+    names under the run's prefix, what was created, and cleanup (stop what runs, wait until
+    settled, delete), touching only what carries the prefix or was made by this run."""
+
+    def __init__(self, caller: Caller, prefix: str, poll_budget: float = 60.0) -> None:
+        self.caller = caller
+        self.prefix = prefix
+        self.poll_budget = poll_budget
+        self._counter = itertools.count(1)
+        #: family -> identifiers of what this run created and has not deleted (in order).
+        self.live: dict[str, list[dict[str, Any]]] = {}
+        self._specs: dict[str, Any] = {}
+
+    def new_name(self, hint: str = "") -> str:
+        hint = "".join(ch for ch in hint if ch.isalnum())[:12]
+        return f"{self.prefix}-{hint + '-' if hint else ''}{next(self._counter)}"
+
+    def owns(self, name: Any) -> bool:
+        return isinstance(name, str) and name.startswith(self.prefix + "-")
+
+    def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
+        return self.caller.call(operation, request or {})
+
+    def create(self, spec: Any, request: dict[str, Any]) -> Exchange:
+        """Send Create; an accepted resource is recorded for cleanup (also one whose answer
+        was lost: a 5xx or no response may still have made it, when it has our name)."""
+        exchange = self.call(spec.create, request)
+        ident = spec.ident(request, exchange.parsed if exchange.ok else None)
+        named = spec.name_member and self.owns(request.get(spec.name_member))
+        if ident and (exchange.ok or (named and not exchange.is_client_error)):
+            self._specs[spec.family] = spec
+            self.live.setdefault(spec.family, [])
+            if ident not in self.live[spec.family]:
+                self.live[spec.family].append(ident)
+        return exchange
+
+    def status(self, spec: Any, ident: dict[str, Any]) -> str | None:
+        exchange = self.call(spec.describe, ident)
+        return spec.status_of(exchange.wire_or_none()) if exchange.ok else None
+
+    def wait_settled(self, spec: Any, ident: dict[str, Any], budget_s: float | None = None) -> str | None:
+        """Poll Describe until the status is terminal (or there is none); bounded."""
+        import time
+
+        deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
+        interval = 0.2
+        while True:
+            status = self.status(spec, ident)
+            if spec.settled(status) or time.monotonic() >= deadline:
+                return status
+            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            interval = min(interval * 1.5, 10.0)
+
+    def delete(self, spec: Any, ident: dict[str, Any]) -> Exchange:
+        """Stop a running resource, wait until it settles, delete it; forget it once gone."""
+        request = spec.request_for(spec.delete, ident)
+        if request is None:
+            return Exchange(spec.delete or f"Delete{spec.family}", dict(ident), None,
+                            transport_error=f"{spec.family} has no Delete for {sorted(ident)}")
+        if spec.terminal and not spec.settled(self.status(spec, ident)):
+            stop = spec.request_for(spec.stop, ident)
+            if stop is not None:
+                self.call(spec.stop, stop)
+            self.wait_settled(spec, ident)
+        exchange = self.call(spec.delete, request)
+        stop = spec.request_for(spec.stop, ident)
+        if exchange.error_code == "ValidationException" and stop is not None:
+            # Only a stopped resource can be deleted (a notebook instance InService): stop, wait, retry.
+            self.call(spec.stop, stop)
+            self.wait_settled(spec, ident)
+            exchange = self.call(spec.delete, request)
+        if exchange.ok or exchange.error_code in ("ResourceNotFound",):
+            self.forget(spec, ident)
+        return exchange
+
+    def forget(self, spec: Any, ident: dict[str, Any]) -> None:
+        known = self.live.get(spec.family, [])
+        if ident in known:
+            known.remove(ident)
+
+    def cleanup(self) -> list[str]:
+        """Delete what this run created, newest family first (a resource that needs another
+        goes before it). Returns what could not be deleted."""
+        left = []
+        for family in reversed(list(self.live)):
+            spec = self._specs[family]
+            for ident in list(self.live[family]):
+                exchange = self.delete(spec, ident)
+                if not (exchange.ok or exchange.error_code in ("ResourceNotFound", "ValidationException")):
+                    left.append(f"{family} {ident}")
+                self.forget(spec, ident)
+        return left

@@ -73,7 +73,7 @@ def test_a_refused_create_and_a_deleted_job_cost_the_cleanup_nothing(session):
     assert session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": session.new_name("no")}).is_client_error
     sent, _ = session.create_job(FOUNDING_CREATE, hint="gone")
     assert session.call("DeleteCompilationJob", {"CompilationJobName": sent["CompilationJobName"]}).ok
-    session.created.remove(sent["CompilationJobName"])
+    session.forget(sent["CompilationJobName"])
     session.sent.clear()
     assert session.cleanup() == []
     assert session.sent == ["ListCompilationJobs"]  # no Delete of a name that has no job
@@ -83,7 +83,7 @@ def test_a_duplicate_refused_keeps_the_first_job_for_cleanup(session):
     session, real = session
     sent, _ = session.create_job(FOUNDING_CREATE, hint="dup")
     name = sent["CompilationJobName"]
-    session.created.remove(name)  # as if Ctrl-C had cut the first Create short
+    session.forget(name)  # as if Ctrl-C had cut the first Create short
     again = session.call("CreateCompilationJob", sent)
     assert again.is_client_error
     assert name in session.unsettled  # the refusal of the second Create is not the first's

@@ -2,7 +2,9 @@
 
 One command for the whole suite: it starts moto's server on a free loopback port, runs the suite
 as ``--backend aws --record-mode rewrite`` through it with throwaway credentials, and labels every
-cassette it writes ``recorded_against: moto-server``. Replaying them (``conformance run --backend
+cassette it writes ``recorded_against: moto-server``; each cassette holds the test's Hypothesis
+draws next to its interactions (:mod:`conformance.cassettes.replay`), so the shipped cassettes
+replay with whatever versions a user installs. Replaying them (``conformance run --backend
 aws``) then needs neither a server nor a network. Recording against the real API is
 ``conformance run --backend aws --record-mode once`` with an account configured (README).
 """
@@ -80,7 +82,9 @@ def main(args: argparse.Namespace) -> int:
     report = json.loads((Path(args.output) / "report.json").read_text(encoding="utf-8"))
     section = report.get("cassettes") or {}
     print(f"conformance: recorded {section.get('recorded', 0)} cassettes against moto-server in "
-          f"{directory} ({section.get('used', 0)} tests used one); the verdicts are in {args.output}")
+          f"{directory} ({section.get('used', 0)} tests used one), format {cassettes.replay.FORMAT} (each "
+          f"test's Hypothesis draws stored: they replay with any Hypothesis or botocore); the verdicts are "
+          f"in {args.output}")
     if args.prune:
         nodeids = collect_nodeids(run.SUITE_DIR)
         for name in cassettes.coverage(directory, nodeids)["orphaned"]:

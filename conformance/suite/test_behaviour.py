@@ -92,7 +92,7 @@ def _listing_job(session, name):
     """Send one listing job's Create (and, for ``-e``, its Stop): the name and the Create's answer."""
     exchange = session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
     if exchange.ok:
-        session.created.append(name)
+        session.made(name)
     if name.endswith("-e"):
         # Where jobs run for a while, this one ends STOPPED, the others COMPLETED: the
         # status filter and sort have two statuses to tell apart. The answer is judged by
@@ -324,8 +324,7 @@ def _deleted(session):
     name = sent["CompilationJobName"]
     session.waiting.end(name)
     checks.get("accepted")(session.call("DeleteCompilationJob", {"CompilationJobName": name}))
-    if name in session.created:
-        session.created.remove(name)
+    session.forget(name)
     return sent
 
 

@@ -76,7 +76,7 @@ def _send_invalid(session, op: str, request: dict, violation) -> tuple:
     exchange = session.call(op, request)
     created = None
     if exchange.ok:
-        session.created.append(name)
+        session.made(name)
         if name in session.quarantined:
             created = name  # it existed: it broke the listing, and the run deleted it
         else:
@@ -86,8 +86,7 @@ def _send_invalid(session, op: str, request: dict, violation) -> tuple:
             created = name if probe.ok else None
             # Not waited for: a job still running is left to the run's cleanup (stop, then delete).
             if session.caller.call("DeleteCompilationJob", {"CompilationJobName": name}, observe=False).ok:
-                session.created.remove(name)
-                session.unsettled.discard(name)
+                session.deleted(name)
     return exchange, created
 
 
@@ -201,6 +200,6 @@ def test_longest_name_accepted(conformance_session):
     name = (stem + "-" + "x" * limit)[:limit]
     exchange = conformance_session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
     if exchange.ok:
-        conformance_session.created.append(name)
+        conformance_session.made(name)
     checks.get("no-server-error")(exchange)
     checks.get("accepted")(exchange)

@@ -7,7 +7,8 @@ response member is returned when the model requires it and well-formed when pres
 operation answers. Without ``--since`` this module is not collected at all (plugin.py), so a
 normal run carries no empty or skipped delta entries.
 
-Each request is the founding request (scenarios.FOUNDING_CREATE) when it already holds the
+The checks themselves are registered (conformance/checks/delta.py, one per kind of change);
+this module makes the exchanges they judge. Each request is the founding request (scenarios.FOUNDING_CREATE) when it already holds the
 changed member, else the minimal model-valid request holding it (Hypothesis ``find``,
 derandomized), so a run sends the same requests every time (cassettes replay by name).
 """
@@ -21,11 +22,10 @@ from typing import Any
 import pytest
 
 from conformance import checks, modeldiff
-from conformance.checks.roundtrip import ABSENT, lookup, same
-from conformance.errors import CheckFailure
+from conformance.checks import CheckContext
+from conformance.checks.roundtrip import ABSENT, lookup
 from conformance.exchange import Exchange
 from conformance.model import OPERATIONS, operation
-from conformance.overlays import ROUND_TRIP_PATHS, SUMMARY_PATHS
 from conformance.scenarios import FOUNDING_CREATE
 from conformance.session import RunSession
 
@@ -93,26 +93,19 @@ def create_request(case: modeldiff.DeltaCase) -> dict[str, Any]:
 # ---------------------------------------------------------------- judging
 
 
-def _fail(case: modeldiff.DeltaCase, message: str, exchange: Exchange) -> CheckFailure:
-    return CheckFailure(case.check, f"{message}\n  exchange: {exchange.describe()}",
-                        operation=exchange.operation, basis="model", example=exchange.example())
-
-
 def _answered(exchange: Exchange) -> None:
     checks.get("no-server-error")(exchange)
     checks.get("accepted")(exchange)
 
 
-def _body(case: modeldiff.DeltaCase, exchange: Exchange) -> Any:
-    try:
-        return exchange.wire()
-    except ValueError:
-        raise _fail(case, f"body is not JSON: {exchange.raw_body[:200]!r}", exchange) from None
+def _judged(case: modeldiff.DeltaCase, exchange: Exchange, sent: dict[str, Any]) -> None:
+    """The registered check of ``case`` (checks/delta.py), after the answer itself."""
+    _answered(exchange)
+    checks.get(case.check)(exchange, CheckContext(sent=sent, expect={"case": case}))
 
 
 def judge(session: RunSession, case: modeldiff.DeltaCase) -> None:
     """Run one delta case against ``session``'s backend; CheckFailure when it breaks."""
-    dotted = ".".join(case.path)
     if case.kind == "list-accepted":
         request = _set({"NameContains": session.prefix}, case.path, case.value)
         _answered(session.call("ListCompilationJobs", request))
@@ -124,58 +117,19 @@ def judge(session: RunSession, case: modeldiff.DeltaCase) -> None:
     if case.kind == "operation-added":
         exchange = session.call(case.operation, {"CompilationJobName": name})
         _answered(exchange)
-        if case.operation == "DeleteCompilationJob" and name in session.created:
-            session.created.remove(name)
+        if case.operation == "DeleteCompilationJob":
+            session.forget(name)
         return
     if case.kind == "list-listed":
-        exchange = session.call("ListCompilationJobs", {"NameContains": name, "MaxResults": 100})
-        _answered(exchange)
-        body = _body(case, exchange)
-        summaries = [s for s in body.get("CompilationJobSummaries", []) if isinstance(s, dict)
-                     and s.get("CompilationJobName") == name] if isinstance(body, dict) else []
-        if not summaries:
-            raise _fail(case, f"ListCompilationJobs(NameContains={name!r}) has no summary of the job", exchange)
-        member = SUMMARY_PATHS[case.path]
-        got = summaries[0].get(member, ABSENT)
-        if got != case.value:
-            shown = "omits it" if got is ABSENT else f"shows {got!r}"
-            raise _fail(case, f"created with {dotted}={case.value!r}; the summary's {member} {shown}", exchange)
+        _judged(case, session.call("ListCompilationJobs", {"NameContains": name, "MaxResults": 100}), sent)
         return
     exchange = session.call("DescribeCompilationJob", {"CompilationJobName": name})
-    _answered(exchange)
-    body = _body(case, exchange)
-    if case.kind == "describe-echoed":
-        got = lookup(body, case.path)
-        if got != case.value:
-            shown = "omits it" if got is ABSENT else f"returns {got!r}"
-            raise _fail(case, f"created with {dotted}={case.value!r}; Describe {shown}", exchange)
-    elif case.kind == "describe-roundtrip":
-        diffs = []
-        for kept in ROUND_TRIP_PATHS:
-            if kept[: len(case.path)] != case.path or lookup(sent, kept) is ABSENT:
-                continue
-            got = lookup(body, kept)
-            if got is ABSENT:
-                diffs.append(f"{'.'.join(kept)}: sent {lookup(sent, kept)!r}, Describe omits it")
-            elif not same(lookup(sent, kept), got):
-                diffs.append(f"{'.'.join(kept)}: sent {lookup(sent, kept)!r}, Describe returns {got!r}")
-        if diffs:
-            raise _fail(case, "the new member does not round-trip:\n    " + "\n    ".join(diffs), exchange)
-    elif case.kind == "describe-returned":
-        got = lookup(body, case.path)
-        if got is ABSENT:
-            if case.required:
-                raise _fail(case, f"{dotted} is required in the current model; Describe omits it", exchange)
-            pytest.skip(f"Describe did not return {dotted} (optional in the model): nothing to judge")
-        import strategies
-
-        shape = operation("DescribeCompilationJob").output_shape
-        for key in case.path:
-            shape = shape.members[key]
-        problems = strategies.validate(got, shape, wire=True)
-        if problems:
-            raise _fail(case, f"{dotted} breaks its shape {shape.name}: "
-                        + "; ".join(f"{'.'.join(map(str, p.path)) or '<value>'}: {p.message}"
-                                    for p in problems), exchange)
-    else:  # pragma: no cover - plan() makes only the kinds above
-        raise CheckFailure(case.check, f"unknown delta kind {case.kind!r}", basis="assumption")
+    if case.kind == "describe-returned":
+        _answered(exchange)
+        try:
+            body = exchange.wire()
+        except ValueError:  # not JSON: the check says so
+            body = None
+        if not case.required and body is not None and lookup(body, case.path) is ABSENT:
+            pytest.skip(f"Describe did not return {'.'.join(case.path)} (optional in the model): nothing to judge")
+    _judged(case, exchange, sent)

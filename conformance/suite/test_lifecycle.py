@@ -249,7 +249,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         with self.judging():
             exchange = self.session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
             if exchange.ok:
-                self.session.created.append(name)
+                self.session.made(name)
                 self.session.waiting.keep(name)  # its model expects it to run until it stops it
             checks.get("no-server-error")(exchange)
             checks.get("accepted")(exchange)
@@ -316,8 +316,7 @@ class LifecycleMachine(RuleBasedStateMachine):
             return
         checks.get("accepted")(exchange)
         job["deleted"] = True
-        if name in self.session.created:
-            self.session.created.remove(name)
+        self.session.forget(name)
 
     @rule(pause=st.sampled_from([0.05, 0.25]))
     @_judged

@@ -3,8 +3,11 @@ the tests that share it replays alone."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+
+import yaml
 
 from conformance.backends import moto_server
 
@@ -43,3 +46,16 @@ def test_module_fixture_calls_replay_for_any_test(tmp_path):
     alone = subprocess.run(base + ["-k", "test_b", "--block-network"], capture_output=True, text=True,
                            env=clean_env(tmp_path), cwd=tmp_path, timeout=300)
     assert "1 passed" in alone.stdout, alone.stdout[-2000:]
+
+    # The fixture's cassette lacks its Create now: every test that needs the fixture is skipped
+    # as stale, naming that cassette (pytest re-raises the fixture's skip for the second test).
+    fixture = tmp_path / "c/_fixtures/test_shared.job.yaml"
+    data = yaml.safe_load(fixture.read_text())
+    data["interactions"] = []
+    fixture.write_text(yaml.safe_dump(data))
+    stale = subprocess.run(base + ["--block-network", "--report-dir", "out"], capture_output=True, text=True,
+                           env=clean_env(tmp_path), cwd=tmp_path, timeout=300)
+    results = json.loads((tmp_path / "out" / "report.json").read_text())["results"]
+    marked = {r["id"]: r.get("stale_cassette") for r in results if r["check"] == "accepted"}
+    assert marked == {f"DescribeCompilationJob/accepted/{case}": "c/_fixtures/test_shared.job.yaml"
+                      for case in "ab"}, stale.stdout[-2000:]

@@ -35,11 +35,14 @@ def conformance(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProces
 
 
 def outcomes(report: dict) -> dict[str, tuple[str, str | None]]:
-    """The results of the tests themselves. Run-wide results (wire clauses, isolation) also
-    judge exchanges outside every cassette (the recording run's cleanup), so they are left out."""
+    """The results of the tests themselves: outcome and the checks' own message (Hypothesis'
+    ``Falsifying example`` notes are how an example prints, which its pretty-printer decides,
+    not a verdict). Run-wide results (wire clauses, isolation) also judge exchanges outside every
+    cassette (the recording run's cleanup), so they are left out."""
     from conformance.checks.clauses import is_run_wide
 
-    return {r["id"]: (r["outcome"], r.get("message")) for r in report["results"] if not is_run_wide(r)}
+    return {r["id"]: (r["outcome"], r.get("message") and r["message"].split("\nFalsifying example")[0])
+            for r in report["results"] if not is_run_wide(r)}
 
 
 @pytest.fixture(scope="module")

@@ -200,3 +200,24 @@ def test_safety_every_name_is_the_runs_own(proxy, run_session):
             assert body["NameContains"] == run_session.prefix or body["NameContains"].startswith(run_session.prefix + "-")
         else:
             assert name.startswith(run_session.prefix + "-"), seen.body
+
+
+def test_a_bridged_create_that_breaks_the_listing_is_isolated(run_session):
+    """moto's server: a job with a TargetPlatform without Accelerator makes every later
+    ListCompilationJobs answer 500. A Create the bridge sends is probed like the suite's own,
+    so the job is found and removed where it was made and later listings are judged without it."""
+    import copy
+    from types import SimpleNamespace
+
+    request = copy.deepcopy(FOUNDING_CREATE)
+    request["OutputConfig"].pop("TargetDevice")
+    request["OutputConfig"]["TargetPlatform"] = {"Os": "LINUX", "Arch": "X86_64"}
+    prepare, after = bridge.RunExplorer(run_session, hypothesis_settings=FEW)._hooks("CreateCompilationJob")
+    case = SimpleNamespace(body=request)
+    prepare(case)
+    sent = run_session.caller.call("CreateCompilationJob", case.body, observe=False)  # as schemathesis sends it
+    assert sent.ok, sent.describe()
+    after(case, SimpleNamespace(status_code=sent.status))
+    assert case.body["CompilationJobName"] in run_session.quarantined
+    listed = run_session.call("ListCompilationJobs", {"NameContains": run_session.prefix})
+    assert listed.ok, listed.describe()

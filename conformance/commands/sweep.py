@@ -1,0 +1,73 @@
+"""``conformance sweep``: the generic checks over every resource family of the model a backend
+implements (``conformance.sweep``), one report in the format of ``conformance run``.
+
+Exit codes as ``conformance run``: 0 every check passed or was skipped, 1 one failed,
+2 bad input (one line) or a sweep that judged nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..backends import KINDS, BackendOptions, check_reachable, open_backend
+from ..errors import NothingToJudge, UsageError
+
+DEFAULT_OUTPUT = "reports/latest/sweep"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", default="moto", help=f"one of {', '.join(KINDS)} (default moto)")
+    parser.add_argument("--endpoint-url", default=None, metavar="URL",
+                        help="emulator URL for --backend server (default: start moto's server)")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT, metavar="DIR",
+                        help=f"where report.json, report.md and report.html go (default {DEFAULT_OUTPUT})")
+    parser.add_argument("--family", action="append", default=None, metavar="FAMILY",
+                        help="sweep only this family (repeatable; e.g. Model). On a real account, costly "
+                             "families (Endpoint, NotebookInstance, ...) are created only when named")
+    parser.add_argument("--check", action="append", default=None, metavar="CHECK",
+                        help="run only this generic check (repeatable; e.g. filter-oracle)")
+    parser.add_argument("--poll-budget", default=60.0, type=float, metavar="SECONDS",
+                        help="how long cleanup may wait for one resource to settle (default 60)")
+
+
+def _validate(args: argparse.Namespace) -> None:
+    from .. import resources
+    from ..sweep import CHECKS
+
+    for family in args.family or []:
+        if family not in resources.families():
+            raise UsageError(str(resources._unknown("family", family, resources.families())).splitlines()[0])
+    for check in args.check or []:
+        if check not in CHECKS:
+            raise UsageError(f"unknown check {check!r}; choose from: {', '.join(CHECKS)}")
+    if args.poll_budget < 0:
+        raise UsageError("--poll-budget must not be negative")
+    if args.backend == "aws":
+        raise UsageError("sweep --backend aws is not supported yet: it would need cassettes of a sweep; "
+                         "use --backend moto or server")
+
+
+def main(args: argparse.Namespace) -> int:
+    options = BackendOptions(kind=args.backend, endpoint=args.endpoint_url, region=args.region).validate()
+    _validate(args)
+    if args.endpoint_url:
+        check_reachable(args.endpoint_url)
+    from .. import report, sweep
+
+    with open_backend(options) as backend:
+        result = sweep.run(backend, args.family, args.check, poll_budget=args.poll_budget)
+    out = Path(args.output)
+    report.write(result, out)
+    (out / "coverage.md").write_text(sweep.coverage_markdown(result), encoding="utf-8")
+    s = result["summary"]
+    print(f"conformance sweep: {s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, "
+          f"{s['error']} error over {len(result['coverage']['families'])} families in "
+          f"{result['duration_s']:.1f} s; report {out / 'report.md'}, matrix {out / 'coverage.md'}", flush=True)
+    if result.get("interrupted"):
+        print("conformance: error: interrupted; the report is partial", flush=True)
+        return 2
+    if not (s["passed"] or s["failed"] or s["error"]):
+        raise NothingToJudge(f"nothing was judged: all {s['skipped']} results were skipped")
+    return 1 if s["failed"] or s["error"] else 0
