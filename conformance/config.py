@@ -19,7 +19,7 @@ DEFAULTS: dict[str, Any] = {
     "record_mode": "none",
     "report_dir": None,
     "cassette_dir": "cassettes",
-    "max_attempts": 1,
+    "max_attempts": 8,
     "read_timeout": 30.0,
     "poll_budget": 60.0,
 }

@@ -74,7 +74,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="how long a scenario may poll one job for a status (default 60; real "
                          "compilation jobs take minutes); reported as poll_budget_s")
     group.addoption("--max-attempts", default=None, type=int, metavar="N",
-                    help="botocore attempts per call, retries included (default 1: no retries)")
+                    help="attempts per call, retries included (default 8; throttling, 5xx, resets and "
+                         "timeouts are retried, see README)")
     group.addoption("--mask-account", action="store_true", default=None,
                     help="--backend aws recording: write account ids in ARNs as 123456789012")
     group.addoption("--since", default=None, metavar="SERVICE_JSON",
@@ -243,18 +244,21 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
     from .session import RunSession
 
     from .checks.clauses import JUDGED, WireClauses
+    from .exchange import RetryCounter
 
     session = RunSession(conformance_backend)
     session.poll_budget = float(conformance_settings.get("poll_budget", session.poll_budget))
     wire = WireClauses(JUDGED)
-    session.caller.observers.append(wire)
+    retries = RetryCounter()
+    session.caller.observers += [wire, retries]
     try:
         yield session
     finally:
         session.cleanup()
         collector = pytestconfig.pluginmanager.get_plugin("conformance-results")
         if collector is not None:
-            collector.session_state({"wire": wire.state(), "isolation": session.isolation_state()})
+            collector.session_state({"wire": wire.state(), "isolation": session.isolation_state(),
+                                     "retries": retries.state()})
 
 
 @pytest.fixture(autouse=True)
@@ -503,7 +507,11 @@ class ResultCollector:
             "endpoint": resolved["endpoint_url"],
             "record_mode": resolved["record_mode"] if resolved["backend"] == "aws" else None,
         }
-        extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"]}
+        extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"], "max_attempts": resolved["max_attempts"]}
+        if self.states:
+            from .exchange import merge_retries
+
+            extra["retries"] = merge_retries(s.get("retries") for s in self.states)
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             extra["interrupted"] = True  # a partial report: the results finished before Ctrl-C
         if resolved["backend"] == "aws":

@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="how long a scenario may poll one job for a status (default 60; "
                              "real jobs take minutes)")
     parser.add_argument("--max-attempts", default=None, type=int, metavar="N",
-                        help="botocore attempts per call, retries included (default 1)")
+                        help="attempts per call, retries included (default 8; see README)")
     parser.add_argument("--read-timeout", default=None, type=float, metavar="SECONDS",
                         help="botocore read timeout per call (default 30)")
     parser.add_argument("--since", default=None, metavar="SERVICE_JSON",
