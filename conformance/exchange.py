@@ -255,6 +255,9 @@ class Caller:
         if emulator is None:  # backends.Backend.client() says which backend the client calls
             emulator = getattr(client.meta, "conformance_backend", "aws") != "aws"
         self.retry = RetryPolicy(max_attempts, emulator=emulator)
+        #: Exchanges that met a transient sign: a retry, no response, a 2xx that is not JSON.
+        #: A test that fails after one of these is run again (the plugin's ``flaky``).
+        self.unsteady = 0
         self._adapter = standard.RetryEventAdapter()
         service = client.meta.service_model.service_id.hyphenize()
         client.meta.events.register(f"before-parse.{service}", self._capture)
@@ -347,6 +350,9 @@ class Caller:
                 attempts=len(retried) + 1,
                 retried=retried,
             )
+        if exchange.retried or exchange.status is None or (
+                exchange.ok and exchange.wire_or_none() is _MISSING):
+            self.unsteady += 1
         if self.keep_history:
             self.history.append(exchange)
         return exchange

@@ -44,6 +44,7 @@ _RESULT_KEY = "conformance_result"
 _NOTE_KEY = "conformance_note"
 _CASSETTE_KEY = "conformance_cassette"
 _STATE_KEY = "conformance_run_wide"
+_FLAKY_KEY = "conformance_flaky"
 _SETTINGS = pytest.StashKey[dict]()
 
 #: The suite's own tests: collecting from here (or from a folder pytest recurses into it from)
@@ -380,6 +381,41 @@ def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | Non
     return None
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A conformance test that fails after one of its exchanges met a transient sign (a
+    retry, no response, a 2xx that is not JSON) is run once more; when it holds then, its
+    result is ``flaky`` (with the first failure), not ``failed``. A persistent fault fails
+    both runs and stays a finding; a failure without a transient sign is not run again."""
+    caller = _caller(item)
+    before = caller.unsteady if caller is not None else 0
+    try:
+        return (yield)
+    except BaseException as exc:
+        failures = _failures(exc)
+        if caller is None or not failures or caller.unsteady == before:
+            raise
+        first = failures[0]
+        try:
+            item.runtest()
+        except BaseException:
+            raise exc from None
+        item.user_properties.append((_FLAKY_KEY, {
+            "message": first.message, "example": first.example,
+            "unsteady_exchanges": caller.unsteady - before}))
+        return None
+
+
+def _caller(item: pytest.Item) -> Any:
+    """The session's Caller when this is a conformance test that uses it, else None."""
+    if _identity(item) is None or "conformance_session" not in getattr(item, "fixturenames", ()):
+        return None
+    try:
+        return item._request.getfixturevalue("conformance_session").caller  # type: ignore[attr-defined]
+    except (pytest.FixtureLookupError, AttributeError):
+        return None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
@@ -400,7 +436,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             "duration_s": round(report.duration, 4),
             "basis": item.get_closest_marker("conformance").kwargs.get("basis") or _basis(check),
         }
-        if report.skipped:
+        flaky = [v for k, v in item.user_properties if k == _FLAKY_KEY]
+        if report.passed and report.when == "call" and flaky:
+            result["outcome"] = "flaky"
+            result["message"] = f"failed once, held when run again: {flaky[-1]['message']}"
+            result["flaky"] = flaky[-1]
+            if flaky[-1]["example"] is not None:
+                result["example"] = flaky[-1]["example"]
+        elif report.skipped:
             result["outcome"] = "skipped"
             longrepr = report.longrepr
             result["message"] = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
