@@ -112,8 +112,14 @@ def _default(value: Any) -> Any:
     return repr(value)
 
 
-#: Consecutive read timeouts of one operation after which the caller stops sending it.
+#: Consecutive calls of one operation that timed out on every attempt, after which the
+#: caller stops sending it.
 TRIP = 2
+#: Attempts a call may spend on read timeouts: a hung attempt costs one read timeout, then its
+#: retry. Four: a backend that hangs 5% of its calls leaves one call in 160,000 unanswered
+#: (two would leave one in 400: several per run); a backend that always hangs costs an
+#: operation TRIP x 4 read timeouts before the breaker stops sending it.
+TIMEOUT_ATTEMPTS = 4
 #: Backoff against an emulator (moto, ``--backend server``): botocore's standard backoff
 #: scaled by this (a throttle waits up to 0.1 s, then 0.2 s, ...; capped at 2 s). A throttle
 #: on loopback is not load that waiting relieves, and botocore's full second per throttle
@@ -141,11 +147,12 @@ class RetryPolicy:
     ``ExponentialBackoff`` how long to wait, within a budget:
 
     - at most ``max_attempts`` attempts a call;
-    - a read timeout is retried once: a hanging call costs one read timeout, then its retry;
+    - a hung attempt costs one read timeout, then its retry, up to ``TIMEOUT_ATTEMPTS``;
     - a persistent answer is not waited on: once a call of an operation spent every attempt,
       most of them on one answer that is not a throttle, that answer to a later attempt of the
-      operation is kept at once (moto's unimplemented StopCompilationJob answers 500 every
-      time: a finding, fast), until a call of the operation is answered anything else.
+      operation is kept at once for the rest of the run (moto's unimplemented
+      StopCompilationJob answers 500 every time: a finding, fast). A transient 5xx at a rate
+      of 20% spends a budget of 8 attempts once in 390,000 calls.
 
     botocore's retry quota (a token bucket that stops retrying after ~100 failed attempts)
     is not used: it protects a service from retry storms, and would turn the transient
@@ -174,8 +181,8 @@ class RetryPolicy:
             if context.attempt_number >= self.max_attempts:
                 self._learn(operation, [*earlier, now])
             return None
-        if isinstance(context.caught_exception, ReadTimeoutError) and any(
-                (a["transport_error"] or "").startswith("ReadTimeoutError") for a in earlier):
+        if isinstance(context.caught_exception, ReadTimeoutError) and sum(
+                (a["transport_error"] or "").startswith("ReadTimeoutError") for a in earlier) + 1 >= TIMEOUT_ATTEMPTS:
             return None
         return self._backoff.delay_amount(context)
 
@@ -187,13 +194,6 @@ class RetryPolicy:
         top = max(set(signatures), key=signatures.count)
         if signatures.count(top) * 2 > len(signatures) and top[1] not in _THROTTLING:
             self.persistent[operation] = top
-
-    def answered(self, operation: str, attempt: dict[str, Any]) -> None:
-        """The call's kept answer: a sound one (an answer below 500, not a throttle) clears
-        the operation's persistent answer."""
-        status = attempt["status"]
-        if status is not None and status < 500 and attempt["error_code"] not in _THROTTLING:
-            self.persistent.pop(operation, None)
 
 
 #: The error codes botocore's standard mode treats as throttling.
@@ -255,9 +255,11 @@ class Caller:
         if emulator is None:  # backends.Backend.client() says which backend the client calls
             emulator = getattr(client.meta, "conformance_backend", "aws") != "aws"
         self.retry = RetryPolicy(max_attempts, emulator=emulator)
-        #: Exchanges that met a transient sign: a retry, no response, a 2xx that is not JSON.
-        #: A test that fails after one of these is run again (the plugin's ``flaky``).
+        #: How many exchanges met a transient sign (a retry, no response, a 2xx that is not
+        #: JSON), and those left without an answer: a test that fails after one of these is
+        #: run again (the plugin's ``flaky``), one that had no answer is ``blocked``.
         self.unsteady = 0
+        self.unanswered: list[Exchange] = []
         self._adapter = standard.RetryEventAdapter()
         service = client.meta.service_model.service_id.hyphenize()
         client.meta.events.register(f"before-parse.{service}", self._capture)
@@ -265,6 +267,13 @@ class Caller:
         client.meta.events.unregister(f"needs-retry.{service}", unique_id=f"retry-config-{service}")
         client.meta.events.register(f"needs-retry.{service}", self._needs_retry,
                                     unique_id=f"retry-config-{service}")
+
+    def mark(self) -> tuple[int, int]:
+        return self.unsteady, len(self.unanswered)
+
+    def since(self, mark: tuple[int, int]) -> tuple[list[Exchange], int]:
+        """The unanswered exchanges, and how many unsteady ones, since :meth:`mark`."""
+        return self.unanswered[mark[1]:], self.unsteady - mark[0]
 
     def _capture(self, response_dict: dict[str, Any], **_: Any) -> None:
         self._local.response = response_dict
@@ -295,6 +304,7 @@ class Caller:
         if self._timeouts.get(operation, 0) >= TRIP:
             exchange = Exchange(operation, request, None, transport_error=(
                 f"{NOT_SENT}: the last {TRIP} {operation} calls timed out, the backend hangs"))
+            self.unanswered.append(exchange)
             if self.keep_history:
                 self.history.append(exchange)
             return exchange
@@ -326,8 +336,6 @@ class Caller:
         raw = self._local.response
         self._local.response = None
         retried = tuple(attempts[:-1]) if attempts else ()
-        if attempts:
-            self.retry.answered(operation, attempts[-1])
         if raw is not None:
             self._timeouts.pop(operation, None)
         if raw is None:
@@ -353,6 +361,8 @@ class Caller:
         if exchange.retried or exchange.status is None or (
                 exchange.ok and exchange.wire_or_none() is _MISSING):
             self.unsteady += 1
+        if exchange.status is None:
+            self.unanswered.append(exchange)
         if self.keep_history:
             self.history.append(exchange)
         return exchange

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from .errors import CheckFailure, NothingToJudge, UsageError
+from .errors import Blocked, CheckFailure, NothingToJudge, UsageError
 
 #: No "explain" phase: it re-runs a failing test many times to annotate which draws
 #: matter, which costs a backend round trip per run (tens of seconds per finding).
@@ -364,8 +364,9 @@ def _basis(check: str) -> str | None:
 
 def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | None:
     """``(blocked_by, message)`` when a test could not judge its own clause because of
-    another's: the run removed a job it needed (Blocked), or a server error in its setup,
-    which ``no-server-error`` reports once per operation for every exchange of the run."""
+    another's: the run removed a job it needed (Blocked), a call had no answer (Blocked, see
+    :func:`pytest_runtest_call`), or a server error in its setup, which
+    ``no-server-error`` reports once per operation for every exchange of the run."""
     from .checks.clauses import single_id
     from .errors import Blocked
 
@@ -383,27 +384,60 @@ def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | Non
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """A conformance test that fails after one of its exchanges met a transient sign (a
-    retry, no response, a 2xx that is not JSON) is run once more; when it holds then, its
-    result is ``flaky`` (with the first failure), not ``failed``. A persistent fault fails
-    both runs and stays a finding; a failure without a transient sign is not run again."""
+    """Transient faults are not findings. A conformance test that
+
+    - failed after one of its exchanges met a transient sign (a retry, no response, a 2xx
+      that is not JSON), or passed with a call left unanswered, is run once more: when it
+      holds then, its result is ``flaky`` (``passed`` if it had not failed), with the first
+      failure; a persistent fault fails both runs and stays a finding;
+    - had a call left unanswered (after every retry) in both runs, or kept from being sent by
+      the breaker, is ``blocked`` by that operation's ``no-server-error``, where the timeouts
+      and resets are judged: a check with no answer to judge has judged nothing.
+
+    A failure without a transient sign is not run again."""
     caller = _caller(item)
-    before = caller.unsteady if caller is not None else 0
-    try:
+    if caller is None:
         return (yield)
-    except BaseException as exc:
-        failures = _failures(exc)
-        if caller is None or not failures or caller.unsteady == before:
-            raise
-        first = failures[0]
-        try:
-            item.runtest()
-        except BaseException:
-            raise exc from None
-        item.user_properties.append((_FLAKY_KEY, {
-            "message": first.message, "example": first.example,
-            "unsteady_exchanges": caller.unsteady - before}))
+    mark = caller.mark()
+    try:
+        first: BaseException | None = None
+        yield
+    except BaseException as exc:  # noqa: BLE001 - re-raised below unless it held when run again
+        first = exc
+    unanswered, unsteady = caller.since(mark)
+    failures = _failures(first) if first is not None else []
+    if unanswered and unanswered[0].blocked:
+        return _unanswered(unanswered[0], first)
+    if not unanswered and (first is None or not failures or not unsteady):
+        if first is not None:
+            raise first
         return None
+    mark = caller.mark()
+    second: BaseException | None = None
+    try:
+        item.runtest()
+    except BaseException as exc:  # noqa: BLE001
+        second = exc
+    again, _ = caller.since(mark)
+    if again:
+        return _unanswered(again[0], first or second)
+    if second is not None:
+        raise (first or second) from None
+    if failures:
+        item.user_properties.append((_FLAKY_KEY, {
+            "message": failures[0].message, "example": failures[0].example, "unsteady_exchanges": unsteady}))
+    return None
+
+
+def _no_answer_id(exchange: Any) -> str:
+    from .checks.clauses import single_id
+
+    return single_id(exchange.operation, "no-server-error")
+
+
+def _unanswered(exchange: Any, first: BaseException | None) -> None:
+    """Blocked by the operation's no-server-error: the test had no answer to judge."""
+    raise Blocked(_no_answer_id(exchange), exchange.describe()) from first
 
 
 def _caller(item: pytest.Item) -> Any:

@@ -784,12 +784,17 @@ class TimestampsUnordered(Defect):
 @_register
 class Intermittent500(Defect):
     name: str = "intermittent_500"
-    description: str = "Every 3rd request answers 500 InternalFailure without reaching the backend"
+    description: str = ("Every 3rd distinct request answers 500 InternalFailure without reaching the backend, "
+                        "each time it is sent (a crash on some inputs: retrying does not help)")
     kind: str = "robustness"
 
     def request(self, ex, state):
+        key = (ex.operation, ex.body)
         with state.lock:
-            state["n"] = n = state.get("n", 0) + 1
+            seen = state.setdefault("seen", {})
+            if key not in seen:
+                state["n"] = seen[key] = state.get("n", 0) + 1
+            n = seen[key]
         if n % 3 == 0:
             _error(ex, 500, "InternalFailure", "We encountered an internal error. Please try again.")
 
