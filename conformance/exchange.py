@@ -282,8 +282,8 @@ class Caller:
         """botocore's ``needs-retry`` event, after every attempt: record it, decide."""
         context = self._adapter.create_retry_context(**kwargs)
         attempts = getattr(self._local, "attempts", None)
-        if attempts is None:
-            return None  # a call not made through :meth:`call`
+        if attempts is None:  # a call not made through :meth:`call` (botocore's paginator): retried, unrecorded
+            attempts = self._local.loose = [] if context.attempt_number == 1 else self._local.loose
         delay = self.retry.delay(context, attempts)
         attempts.append(_attempt(context))
         if delay is not None:
@@ -370,3 +370,23 @@ class Caller:
 
 #: How the transport_error of an exchange the breaker kept from being sent begins.
 NOT_SENT = "not sent"
+
+
+def resend_transient(send: Any, max_attempts: int) -> Exchange:
+    """``send()`` again while its answer is a throttle or no answer at all, up to
+    ``max_attempts`` (for requests botocore does not send: raw bodies of the protocol checks,
+    whose own 5xx is the finding). The exchange kept records the attempts before it."""
+    retried: list[dict[str, Any]] = []
+    while True:
+        exchange = send()
+        transient = exchange.status is None or exchange.error_code in _THROTTLING
+        if not transient or len(retried) + 1 >= max_attempts:
+            break
+        retried.append({"status": exchange.status, "error_code": exchange.error_code,
+                        "transport_error": exchange.transport_error})
+        time.sleep(random.random() * EMULATOR_BACKOFF_SCALE * min(2 ** len(retried), 20))
+    if not retried:
+        return exchange
+    from dataclasses import replace
+
+    return replace(exchange, attempts=len(retried) + 1, retried=tuple(retried))
