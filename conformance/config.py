@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     "report_dir": None,
     "cassette_dir": "cassettes",
     "max_attempts": 8,
-    "read_timeout": None,  # READ_TIMEOUTS[backend]
+    "read_timeout": READ_TIMEOUTS["moto"],  # READ_TIMEOUTS[backend] unless set
     "poll_budget": 60.0,
 }
 
@@ -58,12 +58,12 @@ def resolve(cli: dict[str, Any], root: Path) -> dict[str, Any]:
         if cli.get(key) is not None:
             value = cli[key]
         settings[key] = value
+        if key == "read_timeout" and value is default:  # no source set it: the backend's default
+            settings[key] = READ_TIMEOUTS.get(settings["backend"], default)
     try:
         settings["max_attempts"] = int(settings["max_attempts"])
     except (TypeError, ValueError):
         raise UsageError(f"max_attempts must be a whole number, got {settings['max_attempts']!r}") from None
-    if settings["read_timeout"] is None:
-        settings["read_timeout"] = READ_TIMEOUTS.get(settings["backend"], 30.0)
     try:
         settings["read_timeout"] = float(settings["read_timeout"])
     except (TypeError, ValueError):
