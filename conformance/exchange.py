@@ -140,6 +140,14 @@ def _signature(attempt: dict[str, Any]) -> tuple[Any, ...]:
     return attempt["status"], attempt["error_code"], (attempt["transport_error"] or "").split(":")[0]
 
 
+@dataclass(frozen=True)
+class _Answer:
+    """What botocore's retry conditions read of an HTTP answer."""
+
+    status_code: int
+    headers: Any
+
+
 class RetryPolicy:
     """When the Caller sends an attempt again: botocore's standard retry conditions decide
     what is retryable (throttling codes, 500/502/503/504 and transient codes, connection
@@ -173,7 +181,7 @@ class RetryPolicy:
 
     def delay(self, context: standard.RetryContext, earlier: list[dict[str, Any]]) -> float | None:
         """Seconds to wait before the next attempt, or None to keep this answer."""
-        operation = context.operation_model.name if context.operation_model is not None else ""
+        operation = context.operation_model.name if context.operation_model is not None else "?"
         now = _attempt(context)
         if self.persistent.get(operation) == _signature(now):
             return None
@@ -185,6 +193,23 @@ class RetryPolicy:
                 (a["transport_error"] or "").startswith("ReadTimeoutError") for a in earlier) + 1 >= TIMEOUT_ATTEMPTS:
             return None
         return self._backoff.delay_amount(context)
+
+    def delay_for(self, operation: str, attempt_number: int, earlier: list[dict[str, Any]], *,
+                  status: int | None = None, headers: Any = None, error_code: str | None = None,
+                  exception: BaseException | None = None) -> float | None:
+        """:meth:`delay` for an attempt botocore did not send (schemathesis' calls): its
+        answer, or the exception that stood for one."""
+        from .model import service_model
+
+        model = service_model()
+        context = standard.RetryContext(
+            attempt_number,
+            operation_model=model.operation_model(operation) if operation in model.operation_names else None,
+            parsed_response={"Error": {"Code": error_code}} if error_code else None,
+            http_response=_Answer(status, headers or {}) if status is not None else None,
+            caught_exception=exception,
+        )
+        return self.delay(context, earlier)
 
     def _learn(self, operation: str, attempts: list[dict[str, Any]]) -> None:
         """A call spent its whole budget: the answer most of its attempts got (more than

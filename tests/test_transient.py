@@ -158,6 +158,21 @@ def test_a_corrupt_200_fails_the_wire_clause_that_broke_once(caller_behind, faul
     assert got[f"{DESCRIBE}/error-contract/every-4xx"]["outcome"] == "passed"
 
 
+def test_schemathesis_calls_are_retried_like_the_suite_s(upstream):
+    from conformance.exchange import RetryPolicy
+    from conformance.schemathesis_bridge import http_session
+
+    faults = [Transient("throttling", 0.3, seed=5, operations=(LIST,)),
+              Transient("internal_failure", 0.2, seed=6, operations=(LIST,))]
+    with FaultProxy(upstream, defects=faults, faithful=False) as proxy:
+        plain = http_session()
+        assert any(plain.post(proxy.url + f"/{LIST}", data=b"{}").status_code != 200 for _ in range(10))
+        retrying = http_session(retry=RetryPolicy(8, emulator=True))
+        assert all(retrying.post(proxy.url + f"/{LIST}", data=b"{}").status_code == 200 for _ in range(10))
+        # moto's Stop 500 persists: kept, a finding
+        assert retrying.post(proxy.url + f"/{STOP}", data=b'{"CompilationJobName": "cf-x"}').status_code == 500
+
+
 def test_transient_faults_are_seeded(upstream):
     def faulted(seed):
         with FaultProxy(upstream, defects=transient("throttling=0.5", seed=seed), faithful=False) as proxy:
