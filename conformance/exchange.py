@@ -60,10 +60,19 @@ class Exchange:
         return self.status is not None and 400 <= self.status < 500
 
     def wire(self) -> Any:
-        """The body as JSON. Raises ValueError when it is not JSON (a check turns that into a verdict)."""
-        if not self.raw_body:
-            return {}
-        return json.loads(self.raw_body.decode("utf-8"))
+        """The body as JSON, parsed once per exchange: every wire clause reads it, so the checks
+        share it and must not change it. Raises ValueError when it is not JSON (a check turns
+        that into a verdict)."""
+        parsed = self.__dict__.get("_wire")
+        if parsed is None:
+            try:
+                parsed = (json.loads(self.raw_body.decode("utf-8")) if self.raw_body else {}, None)
+            except ValueError as exc:
+                parsed = (None, str(exc))
+            self.__dict__["_wire"] = parsed  # a cache, not state: the frozen fields are unchanged
+        if parsed[1] is not None:
+            raise ValueError(parsed[1])
+        return parsed[0]
 
     def wire_or_none(self) -> Any:
         try:

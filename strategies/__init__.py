@@ -13,7 +13,7 @@ responses (which clause a :class:`Problem` of a response body breaks).
 """
 
 from ._api import Violation, invalid_requests, requests
-from ._clauses import Clause, ClauseError, clause_of, clause_sendable, clauses, output_clauses
+from ._clauses import Clause, ClauseError, clause_of, clause_sendable, clauses, output_clauses, type_text
 from ._overlays import OverlayError
 from ._validate import Problem, validate
 
@@ -29,5 +29,6 @@ __all__ = [
     "invalid_requests",
     "output_clauses",
     "requests",
+    "type_text",
     "validate",
 ]

@@ -197,7 +197,7 @@ class _Walk:
     def node(self, shape: Any, parts: tuple, budget: int) -> None:
         t = shape.type_name
         if self.output and parts and parts[-1] != "{key}":
-            self.add(parts, "type", f"{_TYPE_TEXT.get(t, t)} ({shape.name})", shape)
+            self.add(parts, "type", f"{type_text(t)} ({shape.name})", shape)
         getattr(self, f"_{t}", _nothing)(shape, parts, budget)
 
     def _structure(self, shape, parts, budget):
@@ -285,7 +285,9 @@ def _nothing(*_: Any) -> None:
     return None
 
 
-_TYPE_TEXT = {
+#: What a member of each shape type must be on the wire: the words of a ``type`` clause, and of
+#: the fault proxy's AWS-style messages (conformance/faults/validation.py).
+TYPE_TEXT = {
     "structure": "an object",
     "list": "a list",
     "map": "an object of entries",
@@ -299,6 +301,10 @@ _TYPE_TEXT = {
     "blob": "base64 text",
     "document": "a JSON value",
 }
+
+
+def type_text(type_name: str) -> str:
+    return TYPE_TEXT.get(type_name, type_name)
 
 
 def length_bounds(shape: Any) -> tuple[int, int | None]:

@@ -34,3 +34,15 @@ def pytester_run(tmp_path):
         )
 
     return run
+
+
+@pytest.fixture
+def moto_session():
+    """A run's session on moto in-process; its jobs are deleted after the test."""
+    from conformance.backends import BackendOptions, open_backend
+    from conformance.session import RunSession
+
+    with open_backend(BackendOptions(kind="moto")) as backend:
+        session = RunSession(backend)
+        yield session
+        session.cleanup()

@@ -10,19 +10,14 @@ import copy
 
 import pytest
 
-from conformance.backends import BackendOptions, open_backend
 from conformance.checks.clauses import ISOLATION_ID, isolation_result
 from conformance.errors import Blocked
 from conformance.scenarios import FOUNDING_CREATE, value_create
-from conformance.session import RunSession
 
 
 @pytest.fixture
-def session():
-    with open_backend(BackendOptions(kind="moto")) as backend:
-        session = RunSession(backend)
-        yield session
-        session.cleanup()
+def session(moto_session):
+    return moto_session
 
 
 def _platform_without_accelerator() -> dict:

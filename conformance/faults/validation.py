@@ -59,20 +59,6 @@ def _drop_null_members(value: Any) -> Any:
     return value
 
 
-# What a member of each shape type must be, in the words of a wrong-type clause.
-_TYPE_WORDS = {
-    "structure": "a structure ({name})",
-    "list": "a list ({name})",
-    "map": "a map ({name})",
-    "string": "a string",
-    "integer": "an integer",
-    "long": "an integer",
-    "float": "a number",
-    "double": "a number",
-    "boolean": "a boolean",
-    "timestamp": "a timestamp (epoch seconds)",
-    "blob": "base64 text",
-}
 
 
 def _clause(problem: Any, body: Any, root: Any) -> str:
@@ -111,8 +97,14 @@ def _constraint(problem: Any, value: Any, shape: Any, parent: Any) -> str:
         return "Member must not be null"
     if kind == "unknown_member":
         return f"Member is not declared by {parent.name if parent is not None else 'the request'}"
-    if kind == "wrong_type" and shape is not None and shape.type_name in _TYPE_WORDS:
-        words = _TYPE_WORDS[shape.type_name].format(name=shape.name)
+    if kind == "wrong_type" and shape is not None and shape.type_name != "document":
+        from strategies import type_text
+
+        words = type_text(shape.type_name)
+        if shape.type_name in ("structure", "list", "map"):
+            words += f" ({shape.name})"
+        elif shape.type_name == "timestamp":
+            words += " (epoch seconds)"
         return f"Member must be {words}, not a {_json_type(value)}"
     if kind == "enum" and shape is not None:
         return f"Member must satisfy enum value set: [{', '.join(shape.enum)}]"

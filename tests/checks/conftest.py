@@ -12,7 +12,6 @@ from typing import Any, Callable
 
 import pytest
 
-from conformance.backends import BackendOptions, open_backend
 from conformance.session import RunSession
 
 Mutator = Callable[[dict[str, Any], dict[str, Any]], None]
@@ -59,14 +58,6 @@ def answer(status: int, body: Any, when: Callable[[dict[str, Any]], bool] = lamb
             response["headers"] = {**response.get("headers", {}), "Content-Type": "application/x-amz-json-1.1"}
 
     return mutate
-
-
-@pytest.fixture
-def moto_session():
-    with open_backend(BackendOptions(kind="moto")) as backend:
-        session = RunSession(backend)
-        yield session
-        session.cleanup()
 
 
 @pytest.fixture
