@@ -279,10 +279,10 @@ class Caller:
         #: Called with every exchange this caller makes (the run's wire clauses judge them all).
         self.observers: list[Any] = []
         self._local = threading.local()
-        #: Consecutive read timeouts per operation (exchanges whose retry timed out too). After
-        #: TRIP of them the operation is no longer sent (a hanging backend would cost
-        #: read_timeout per Hypothesis example); each such exchange says so in its
-        #: transport_error, and is ``blocked``: no wire clause judges it.
+        #: Consecutive calls per operation that timed out on every attempt. After TRIP of them
+        #: the operation is no longer sent (a hanging backend would cost TIMEOUT_ATTEMPTS read
+        #: timeouts per Hypothesis example); each such exchange says so in its transport_error,
+        #: and is ``blocked``: no wire clause judges it.
         self._timeouts: dict[str, int] = {}
         if max_attempts is None:
             max_attempts = int((client.meta.config.retries or {}).get("total_max_attempts") or 1)
