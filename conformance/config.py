@@ -13,9 +13,10 @@ from typing import Any
 from .errors import UsageError
 
 #: Default read timeout per backend, seconds. An emulator on loopback answers in milliseconds
-#: (moto's server: 7 ms a call); a hung call costs one read timeout and its retry, so 5 s keeps
-#: a run against an emulator that hangs 5% of its calls within minutes. The real API: 30 s.
-READ_TIMEOUTS = {"moto": 5.0, "server": 5.0, "aws": 30.0}
+#: (moto's server: 7 ms a call); a hung attempt costs one read timeout, then its retry, so 2 s
+#: keeps a run against an emulator that hangs 5% of its calls within minutes (an answer slower
+#: than that is retried, not lost). The real API: 30 s.
+READ_TIMEOUTS = {"moto": 2.0, "server": 2.0, "aws": 30.0}
 
 DEFAULTS: dict[str, Any] = {
     "backend": "moto",

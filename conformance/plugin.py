@@ -69,7 +69,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cassette-dir", default=None, metavar="DIR",
                     help="where --backend aws keeps cassettes (default cassettes/)")
     group.addoption("--read-timeout", default=None, type=float, metavar="SECONDS",
-                    help="read timeout per attempt (default 5 for moto and server, 30 for aws); a "
+                    help="read timeout per attempt (default 2 for moto and server, 30 for aws); a "
                          "timed-out call is retried once, so a hanging backend costs a verdict, not the run")
     group.addoption("--poll-budget", default=None, type=float, metavar="SECONDS",
                     help="how long a scenario may poll one job for a status (default 60; real "
