@@ -47,6 +47,12 @@ class Exchange:
     retried: tuple[dict[str, Any], ...] = ()
 
     @property
+    def lost(self) -> bool:
+        """No answer came over the wire (a timeout, a reset, the breaker): not an in-process
+        backend's crash, which is its answer every time."""
+        return self.status is None and not (self.transport_error or "").startswith(IN_PROCESS_CRASH)
+
+    @property
     def blocked(self) -> bool:
         """Not sent at all: the breaker stopped sending an operation that kept timing out."""
         return self.status is None and (self.transport_error or "").startswith(NOT_SENT)
@@ -363,7 +369,7 @@ class Caller:
             # e.g. ResponseParserError on a body that is not JSON: the raw response was seen.
             transport_error = f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # noqa: BLE001 - an in-process backend may raise anything
-            transport_error = f"backend raised {type(exc).__name__}: {exc}"
+            transport_error = f"{IN_PROCESS_CRASH} {type(exc).__name__}: {exc}"
         finally:
             self._local.attempts = None
         duration = time.perf_counter() - started
@@ -392,10 +398,9 @@ class Caller:
                 attempts=len(retried) + 1,
                 retried=retried,
             )
-        if exchange.retried or exchange.status is None or (
-                exchange.ok and exchange.wire_or_none() is _MISSING):
+        if exchange.retried or exchange.lost or (exchange.ok and exchange.wire_or_none() is _MISSING):
             self.unsteady += 1
-        if exchange.status is None:
+        if exchange.lost:
             self.unanswered.append(exchange)
         if self.keep_history:
             self.history.append(exchange)
@@ -404,6 +409,8 @@ class Caller:
 
 #: How the transport_error of an exchange the breaker kept from being sent begins.
 NOT_SENT = "not sent"
+#: How the transport_error of an exchange whose in-process backend raised begins.
+IN_PROCESS_CRASH = "backend raised"
 
 
 def resend_transient(send: Any, max_attempts: int) -> Exchange:

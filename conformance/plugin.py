@@ -70,7 +70,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="where --backend aws keeps cassettes (default cassettes/)")
     group.addoption("--read-timeout", default=None, type=float, metavar="SECONDS",
                     help="read timeout per attempt (default 2 for moto and server, 30 for aws); a "
-                         "timed-out call is retried once, so a hanging backend costs a verdict, not the run")
+                         "timed-out attempt is retried, so a hanging backend costs a verdict, not the run")
     group.addoption("--poll-budget", default=None, type=float, metavar="SECONDS",
                     help="how long a scenario may poll one job for a status (default 60; real "
                          "compilation jobs take minutes); reported as poll_budget_s")
@@ -368,7 +368,6 @@ def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | Non
     :func:`pytest_runtest_call`), or a server error in its setup, which
     ``no-server-error`` reports once per operation for every exchange of the run."""
     from .checks.clauses import single_id
-    from .errors import Blocked
 
     if exc is None:
         return None
