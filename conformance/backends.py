@@ -40,7 +40,7 @@ class BackendOptions:
     endpoint: str | None = None
     region: str = DEFAULT_REGION
     record_mode: str = "none"
-    max_attempts: int = 1
+    max_attempts: int = 8
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     cassette_dir: str = "cassettes"
@@ -119,9 +119,11 @@ class Backend:
         return self.request_transform(operation, request) if self.request_transform else request
 
     def client(self, *, service: str = SERVICE) -> Any:
+        # A replay holds each answer once, as recorded: it is not asked twice.
+        attempts = 1 if self.offline else self.options.max_attempts
         config = Config(
             region_name=self.options.region,
-            retries={"total_max_attempts": self.options.max_attempts, "mode": "standard"},
+            retries={"total_max_attempts": attempts, "mode": "standard"},
             connect_timeout=self.options.connect_timeout,
             read_timeout=self.options.read_timeout,
             parameter_validation=False,
@@ -132,6 +134,7 @@ class Backend:
         if self.kind != "aws" or self.options.record_mode == "none":
             kwargs.update(_DUMMY_CREDENTIALS)
         client = boto3.session.Session().client(service, **kwargs)
+        client.meta.conformance_backend = self.kind  # the Caller's backoff: emulator or AWS
         if self.kind == "aws":
             from .cassettes import instrument
 

@@ -12,6 +12,12 @@ from typing import Any
 
 from .errors import UsageError
 
+#: Default read timeout per backend, seconds. An emulator on loopback answers in milliseconds
+#: (moto's server: 7 ms a call); a hung attempt costs one read timeout, then its retry, so 2 s
+#: keeps a run against an emulator that hangs 5% of its calls within minutes (an answer slower
+#: than that is retried, not lost). The real API: 30 s.
+READ_TIMEOUTS = {"moto": 2.0, "server": 2.0, "aws": 30.0}
+
 DEFAULTS: dict[str, Any] = {
     "backend": "moto",
     "endpoint_url": None,
@@ -19,8 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "record_mode": "none",
     "report_dir": None,
     "cassette_dir": "cassettes",
-    "max_attempts": 1,
-    "read_timeout": 30.0,
+    "max_attempts": 8,
+    "read_timeout": READ_TIMEOUTS["moto"],  # READ_TIMEOUTS[backend] unless set
     "poll_budget": 60.0,
     "max_live_jobs": 10,  # waiting.DEFAULT_MAX_LIVE_JOBS
 }
@@ -54,6 +60,8 @@ def resolve(cli: dict[str, Any], root: Path) -> dict[str, Any]:
         if cli.get(key) is not None:
             value = cli[key]
         settings[key] = value
+        if key == "read_timeout" and value is default:  # no source set it: the backend's default
+            settings[key] = READ_TIMEOUTS.get(settings["backend"], default)
     try:
         settings["max_attempts"] = int(settings["max_attempts"])
     except (TypeError, ValueError):

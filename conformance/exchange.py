@@ -9,11 +9,13 @@ what botocore's parser made of it.
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.retries import standard
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -40,6 +42,20 @@ class Exchange:
     transport_error: str | None = None
     duration_s: float = 0.0
     attempts: int = 1
+    #: Every attempt before the last, oldest first: ``{"status", "error_code", "transport_error"}``
+    #: (empty when the first answer was the one kept).
+    retried: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def lost(self) -> bool:
+        """No answer came over the wire (a timeout, a reset, the breaker): not an in-process
+        backend's crash, which is its answer every time."""
+        return self.status is None and not (self.transport_error or "").startswith(IN_PROCESS_CRASH)
+
+    @property
+    def blocked(self) -> bool:
+        """Not sent at all: the breaker stopped sending an operation that kept timing out."""
+        return self.status is None and (self.transport_error or "").startswith(NOT_SENT)
 
     @property
     def ok(self) -> bool:
@@ -78,11 +94,12 @@ class Exchange:
         return f"{self.operation} -> HTTP {self.status}{code}"
 
     def example(self, *, body_limit: int = 2000) -> dict[str, Any]:
-        """A JSON-able minimal example for the report: the request and the response."""
+        """A JSON-able minimal example for the report: the request and the response, and
+        the attempts retried before it (a verdict judged on a retried exchange says so)."""
         body = self.raw_body.decode("utf-8", "replace")
         if len(body) > body_limit:
             body = body[:body_limit] + f"... ({len(self.raw_body)} bytes)"
-        return {
+        example = {
             "operation": self.operation,
             "request": _jsonable(self.request),
             "response": {
@@ -92,6 +109,10 @@ class Exchange:
                 "body": body,
             },
         }
+        if self.retried:
+            example["attempts"] = self.attempts
+            example["retried"] = [dict(a) for a in self.retried]
+        return example
 
 
 def _jsonable(value: Any) -> Any:
@@ -106,39 +127,214 @@ def _default(value: Any) -> Any:
     return repr(value)
 
 
-#: Consecutive read timeouts of one operation after which the caller stops sending it.
+#: Consecutive calls of one operation that timed out on every attempt, after which the
+#: caller stops sending it.
 TRIP = 2
+#: Attempts a call may spend on read timeouts: a hung attempt costs one read timeout, then its
+#: retry. Four: a backend that hangs 5% of its calls leaves one call in 160,000 unanswered
+#: (two would leave one in 400: several per run); a backend that always hangs costs an
+#: operation TRIP x 4 read timeouts before the breaker stops sending it.
+TIMEOUT_ATTEMPTS = 4
+#: Backoff against an emulator (moto, ``--backend server``): botocore's standard backoff
+#: scaled by this (a throttle waits up to 0.1 s, then 0.2 s, ...; capped at 2 s). A throttle
+#: on loopback is not load that waiting relieves, and botocore's full second per throttle
+#: would make a 30%-throttled run minutes longer. Against AWS: botocore's backoff unchanged.
+EMULATOR_BACKOFF_SCALE = 0.1
+
+
+def _attempt(context: standard.RetryContext) -> dict[str, Any]:
+    """What one attempt got: status and error code, or the transport error."""
+    if context.caught_exception is not None:
+        exc = context.caught_exception
+        return {"status": None, "error_code": None, "transport_error": f"{type(exc).__name__}: {exc}"}
+    status = context.http_response.status_code if context.http_response is not None else None
+    return {"status": status, "error_code": context.get_error_code(), "transport_error": None}
+
+
+def _signature(attempt: dict[str, Any]) -> tuple[Any, ...]:
+    return attempt["status"], attempt["error_code"], (attempt["transport_error"] or "").split(":")[0]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What botocore's retry conditions read of an HTTP answer."""
+
+    status_code: int
+    headers: Any
+
+
+class RetryPolicy:
+    """When the Caller sends an attempt again: botocore's standard retry conditions decide
+    what is retryable (throttling codes, 500/502/503/504 and transient codes, connection
+    errors, read timeouts: ``botocore.retries.standard.StandardRetryConditions``) and its
+    ``ExponentialBackoff`` how long to wait, within a budget:
+
+    - at most ``max_attempts`` attempts a call;
+    - a hung attempt costs one read timeout, then its retry, up to ``TIMEOUT_ATTEMPTS``;
+    - a persistent answer is not waited on: once a call of an operation spent every attempt,
+      most of them on one answer that is not a throttle, that answer to a later attempt of the
+      operation is kept at once for the rest of the run (moto's unimplemented
+      StopCompilationJob answers 500 every time: a finding, fast). A transient 5xx at a rate
+      of 20% spends a budget of 8 attempts once in 390,000 calls.
+
+    botocore's retry quota (a token bucket that stops retrying after ~100 failed attempts)
+    is not used: it protects a service from retry storms, and would turn the transient
+    faults of a long run into findings.
+    """
+
+    def __init__(self, max_attempts: int, *, emulator: bool) -> None:
+        self.max_attempts = max_attempts
+        self._conditions = standard.StandardRetryConditions(max_attempts=max_attempts)
+        scale = EMULATOR_BACKOFF_SCALE if emulator else 1.0
+        self._backoff = standard.ExponentialBackoff(
+            random=lambda: random.random() * scale,
+            service_name="sagemaker",
+            throttling_detector=standard.ThrottlingErrorDetector(standard.RetryEventAdapter()),
+        )
+        #: operation -> signature of the answer it kept giving through a whole budget
+        self.persistent: dict[str, tuple[Any, ...]] = {}
+
+    def delay(self, context: standard.RetryContext, earlier: list[dict[str, Any]]) -> float | None:
+        """Seconds to wait before the next attempt, or None to keep this answer."""
+        operation = context.operation_model.name if context.operation_model is not None else "?"
+        now = _attempt(context)
+        if self.persistent.get(operation) == _signature(now):
+            return None
+        if not self._conditions.is_retryable(context):
+            if context.attempt_number >= self.max_attempts:
+                self._learn(operation, [*earlier, now])
+            return None
+        if isinstance(context.caught_exception, ReadTimeoutError) and sum(
+                (a["transport_error"] or "").startswith("ReadTimeoutError") for a in earlier) + 1 >= TIMEOUT_ATTEMPTS:
+            return None
+        return self._backoff.delay_amount(context)
+
+    def delay_for(self, operation: str, attempt_number: int, earlier: list[dict[str, Any]], *,
+                  status: int | None = None, headers: Any = None, error_code: str | None = None,
+                  exception: BaseException | None = None) -> float | None:
+        """:meth:`delay` for an attempt botocore did not send (schemathesis' calls): its
+        answer, or the exception that stood for one."""
+        from .model import service_model
+
+        model = service_model()
+        context = standard.RetryContext(
+            attempt_number,
+            operation_model=model.operation_model(operation) if operation in model.operation_names else None,
+            parsed_response={"Error": {"Code": error_code}} if error_code else None,
+            http_response=_Answer(status, headers or {}) if status is not None else None,
+            caught_exception=exception,
+        )
+        return self.delay(context, earlier)
+
+    def _learn(self, operation: str, attempts: list[dict[str, Any]]) -> None:
+        """A call spent its whole budget: the answer most of its attempts got (more than
+        half), unless a throttle (by definition a request to slow down, never persistent),
+        is the operation's persistent answer."""
+        signatures = [_signature(a) for a in attempts]
+        top = max(set(signatures), key=signatures.count)
+        if signatures.count(top) * 2 > len(signatures) and top[1] not in _THROTTLING:
+            self.persistent[operation] = top
+
+
+#: The error codes botocore's standard mode treats as throttling.
+_THROTTLING = frozenset(standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
+
+
+class RetryCounter:
+    """Counts, per operation, exchanges, those retried and their retries (report ``retries``);
+    plain JSON-able state, so xdist workers can ship it and :func:`merge_retries` add them up."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, int]] = {}
+
+    def __call__(self, exchange: Exchange) -> None:
+        entry = self.counts.setdefault(exchange.operation, {"exchanges": 0, "retried": 0, "retries": 0})
+        entry["exchanges"] += 1
+        if exchange.retried:
+            entry["retried"] += 1
+            entry["retries"] += len(exchange.retried)
+
+    def state(self) -> dict[str, dict[str, int]]:
+        return {op: dict(entry) for op, entry in self.counts.items()}
+
+
+def merge_retries(states: Any) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for state in states:
+        for op, entry in (state or {}).items():
+            total = out.setdefault(op, {"exchanges": 0, "retried": 0, "retries": 0})
+            for key in total:
+                total[key] += int(entry.get(key, 0))
+    return {op: out[op] for op in sorted(out)}
 
 
 class Caller:
     """Sends requests through a botocore client and records each :class:`Exchange`.
 
     ``history`` keeps every exchange of this caller, in order, so a scenario can be
-    checked as a whole (pagination walks, lifecycle sequences).
+    checked as a whole (pagination walks, lifecycle sequences). Retries are the Caller's
+    (:class:`RetryPolicy`, in place of the client's own handler): every attempt is seen, and
+    the exchange records those it retried.
     """
 
-    def __init__(self, client: Any, *, keep_history: bool = True) -> None:
+    def __init__(self, client: Any, *, keep_history: bool = True, max_attempts: int | None = None,
+                 emulator: bool | None = None) -> None:
         self.client = client
         self.keep_history = keep_history
         self.history: list[Exchange] = []
         #: Called with every exchange this caller makes (the run's wire clauses judge them all).
         self.observers: list[Any] = []
         self._local = threading.local()
-        #: Consecutive read timeouts per operation. After TRIP of them the operation is no
-        #: longer sent (a hanging backend would cost read_timeout per Hypothesis example);
-        #: each such exchange says so in its transport_error.
+        #: Consecutive calls per operation that timed out on every attempt. After TRIP of them
+        #: the operation is no longer sent (a hanging backend would cost TIMEOUT_ATTEMPTS read
+        #: timeouts per Hypothesis example); each such exchange says so in its transport_error,
+        #: and is ``blocked``: no wire clause judges it.
         self._timeouts: dict[str, int] = {}
+        if max_attempts is None:
+            max_attempts = int((client.meta.config.retries or {}).get("total_max_attempts") or 1)
+        if emulator is None:  # backends.Backend.client() says which backend the client calls
+            emulator = getattr(client.meta, "conformance_backend", "aws") != "aws"
+        self.retry = RetryPolicy(max_attempts, emulator=emulator)
+        #: How many exchanges met a transient sign (a retry, no response, a 2xx that is not
+        #: JSON), and those left without an answer: a test that fails after one of these is
+        #: run again (the plugin's ``flaky``), one that had no answer is ``blocked``.
+        self.unsteady = 0
+        self.unanswered: list[Exchange] = []
+        self._adapter = standard.RetryEventAdapter()
         service = client.meta.service_model.service_id.hyphenize()
         client.meta.events.register(f"before-parse.{service}", self._capture)
+        # In place of botocore's own standard handler (registered under this unique id).
+        client.meta.events.unregister(f"needs-retry.{service}", unique_id=f"retry-config-{service}")
+        client.meta.events.register(f"needs-retry.{service}", self._needs_retry,
+                                    unique_id=f"retry-config-{service}")
+
+    def mark(self) -> tuple[int, int]:
+        return self.unsteady, len(self.unanswered)
+
+    def since(self, mark: tuple[int, int]) -> tuple[list[Exchange], int]:
+        """The unanswered exchanges, and how many unsteady ones, since :meth:`mark`."""
+        return self.unanswered[mark[1]:], self.unsteady - mark[0]
 
     def _capture(self, response_dict: dict[str, Any], **_: Any) -> None:
         self._local.response = response_dict
 
+    def _needs_retry(self, **kwargs: Any) -> float | None:
+        """botocore's ``needs-retry`` event, after every attempt: record it, decide."""
+        context = self._adapter.create_retry_context(**kwargs)
+        attempts = getattr(self._local, "attempts", None)
+        if attempts is None:  # a call not made through :meth:`call` (botocore's paginator): retried, unrecorded
+            attempts = self._local.loose = [] if context.attempt_number == 1 else self._local.loose
+        delay = self.retry.delay(context, attempts)
+        attempts.append(_attempt(context))
+        if delay is not None:
+            self._local.response = None  # the next attempt's answer is the one to keep
+        return delay
+
     def call(self, operation: str, request: dict[str, Any] | None = None, *, observe: bool = True) -> Exchange:
         """Send one request; ``observe=False`` for the run's own diagnostics (a probe), which
-        no wire clause judges."""
+        no wire clause judges. An exchange not sent (the breaker) is observed by nobody."""
         exchange = self._send(operation, request)
-        if observe:
+        if observe and not exchange.blocked:
             for observer in self.observers:
                 observer(exchange)
         return exchange
@@ -147,11 +343,13 @@ class Caller:
         request = dict(request or {})
         if self._timeouts.get(operation, 0) >= TRIP:
             exchange = Exchange(operation, request, None, transport_error=(
-                f"not sent: the last {TRIP} {operation} calls timed out, the backend hangs"))
+                f"{NOT_SENT}: the last {TRIP} {operation} calls timed out, the backend hangs"))
+            self.unanswered.append(exchange)
             if self.keep_history:
                 self.history.append(exchange)
             return exchange
         self._local.response = None
+        self._local.attempts = attempts = []
         method = getattr(self.client, xform_name(operation))
         parsed: dict[str, Any] | None = None
         error_code: str | None = None
@@ -171,23 +369,22 @@ class Caller:
             # e.g. ResponseParserError on a body that is not JSON: the raw response was seen.
             transport_error = f"{type(exc).__name__}: {exc}"
         except Exception as exc:  # noqa: BLE001 - an in-process backend may raise anything
-            transport_error = f"backend raised {type(exc).__name__}: {exc}"
+            transport_error = f"{IN_PROCESS_CRASH} {type(exc).__name__}: {exc}"
+        finally:
+            self._local.attempts = None
         duration = time.perf_counter() - started
         raw = self._local.response
         self._local.response = None
+        retried = tuple(attempts[:-1]) if attempts else ()
         if raw is not None:
             self._timeouts.pop(operation, None)
         if raw is None:
-            exchange = Exchange(
-                operation, request, None, transport_error=transport_error, duration_s=duration
-            )
+            exchange = Exchange(operation, request, None, transport_error=transport_error,
+                                duration_s=duration, attempts=len(retried) + 1, retried=retried)
         else:
             body = raw.get("body") or b""
             if isinstance(body, str):
                 body = body.encode("utf-8")
-            attempts = 1
-            if isinstance(parsed, dict):
-                attempts += int(parsed.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
             exchange = Exchange(
                 operation,
                 request,
@@ -198,8 +395,39 @@ class Caller:
                 error_code=error_code,
                 transport_error=transport_error,
                 duration_s=duration,
-                attempts=attempts,
+                attempts=len(retried) + 1,
+                retried=retried,
             )
+        if exchange.retried or exchange.lost or (exchange.ok and exchange.wire_or_none() is _MISSING):
+            self.unsteady += 1
+        if exchange.lost:
+            self.unanswered.append(exchange)
         if self.keep_history:
             self.history.append(exchange)
         return exchange
+
+
+#: How the transport_error of an exchange the breaker kept from being sent begins.
+NOT_SENT = "not sent"
+#: How the transport_error of an exchange whose in-process backend raised begins.
+IN_PROCESS_CRASH = "backend raised"
+
+
+def resend_transient(send: Any, max_attempts: int) -> Exchange:
+    """``send()`` again while its answer is a throttle or no answer at all, up to
+    ``max_attempts`` (for requests botocore does not send: raw bodies of the protocol checks,
+    whose own 5xx is the finding). The exchange kept records the attempts before it."""
+    retried: list[dict[str, Any]] = []
+    while True:
+        exchange = send()
+        transient = exchange.status is None or exchange.error_code in _THROTTLING
+        if not transient or len(retried) + 1 >= max_attempts:
+            break
+        retried.append({"status": exchange.status, "error_code": exchange.error_code,
+                        "transport_error": exchange.transport_error})
+        time.sleep(random.random() * EMULATOR_BACKOFF_SCALE * min(2 ** len(retried), 20))
+    if not retried:
+        return exchange
+    from dataclasses import replace
+
+    return replace(exchange, attempts=len(retried) + 1, retried=tuple(retried))

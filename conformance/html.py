@@ -21,9 +21,10 @@ COLOURS = {
     "failed": ("#cf222e", "#ffffff", "✗"),
     "error": ("#8250df", "#ffffff", "!"),
     "skipped": ("#d4a72c", "#1f2328", "–"),
+    "flaky": ("#bc4c00", "#ffffff", "~"),
     None: ("#eaeef2", "#57606a", "·"),
 }
-_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+_RANK = {"passed": 0, "flaky": 1, "skipped": 2, "failed": 3, "error": 4}
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;
@@ -68,7 +69,7 @@ def _badge(outcome: str, count: int) -> str:
 
 def _legend() -> str:
     items = [f'<span><span class="dot" style="background:{COLOURS[o][0]}"></span>{_e(o)}</span>'
-             for o in ("passed", "failed", "error", "skipped")]
+             for o in ("passed", "failed", "error", "skipped", "flaky")]
     items.append(f'<span><span class="dot" style="background:{COLOURS[None][0]}"></span>'
                  "not run</span>")
     return '<p class="legend muted">' + "".join(items) + "</p>"
@@ -133,7 +134,7 @@ def _header(report: dict[str, Any]) -> str:
         "duration": f"{report.get('duration_s', 0):.1f} s",
     }
     out = [f"<header><h1>{_e(title)}</h1><p>"
-           + "".join(_badge(o, s.get(o, 0)) for o in ("passed", "failed", "error", "skipped"))
+           + "".join(_badge(o, s.get(o, 0)) for o in ("passed", "failed", "error", "skipped", "flaky"))
            + "</p>",
            '<div class="row"><div><h3>Run</h3><table class="meta">'
            + "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in meta.items() if v is not None)
@@ -275,7 +276,7 @@ def render_matrix(matrix: Any) -> str:
     head = "".join(f"<th>{_e(label)}</th>" for label in matrix.labels)
     summary_rows = "".join(
         f"<tr><th>{_e(label)}</th><td>"
-        + "".join(_badge(o, rep["summary"].get(o, 0)) for o in ("passed", "failed", "error", "skipped"))
+        + "".join(_badge(o, rep["summary"].get(o, 0)) for o in ("passed", "failed", "error", "skipped", "flaky"))
         + f"</td><td>{_e(', '.join(f'{k} {v}' for k, v in rep['versions'].items() if v))}</td></tr>"
         for label, rep in zip(matrix.labels, matrix.reports))
     rows = []

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from .errors import CheckFailure, NothingToJudge, UsageError
+from .errors import Blocked, CheckFailure, NothingToJudge, UsageError
 
 #: No "explain" phase: it re-runs a failing test many times to annotate which draws
 #: matter, which costs a backend round trip per run (tens of seconds per finding).
@@ -44,6 +44,7 @@ _RESULT_KEY = "conformance_result"
 _NOTE_KEY = "conformance_note"
 _CASSETTE_KEY = "conformance_cassette"
 _STATE_KEY = "conformance_run_wide"
+_FLAKY_KEY = "conformance_flaky"
 _SETTINGS = pytest.StashKey[dict]()
 
 #: The suite's own tests: collecting from here (or from a folder pytest recurses into it from)
@@ -68,8 +69,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--cassette-dir", default=None, metavar="DIR",
                     help="where --backend aws keeps cassettes (default cassettes/)")
     group.addoption("--read-timeout", default=None, type=float, metavar="SECONDS",
-                    help="botocore read timeout per call (default 30), so a hanging backend "
-                         "costs a verdict, not the run")
+                    help="read timeout per attempt (default 2 for moto and server, 30 for aws); a "
+                         "timed-out attempt is retried, so a hanging backend costs a verdict, not the run")
     group.addoption("--poll-budget", default=None, type=float, metavar="SECONDS",
                     help="how long a scenario may poll one job for a status (default 60; real "
                          "compilation jobs take minutes); reported as poll_budget_s")
@@ -77,7 +78,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="jobs of the run alive at once at most (default 10; 0: no bound): a Create "
                          "beyond it waits; reported as max_live_jobs")
     group.addoption("--max-attempts", default=None, type=int, metavar="N",
-                    help="botocore attempts per call, retries included (default 1: no retries)")
+                    help="attempts per call, retries included (default 8; throttling, 5xx, resets and "
+                         "timeouts are retried, see README)")
     group.addoption("--mask-account", action="store_true", default=None,
                     help="--backend aws recording: write account ids in ARNs as 123456789012")
     group.addoption("--since", default=None, metavar="SERVICE_JSON",
@@ -247,12 +249,14 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
     from .session import RunSession
 
     from .checks.clauses import JUDGED, WireClauses
+    from .exchange import RetryCounter
 
     session = RunSession(conformance_backend)
     session.poll_budget = float(conformance_settings.get("poll_budget", session.poll_budget))
     session.waiting.max_live_jobs = _live_share(int(conformance_settings.get("max_live_jobs", session.waiting.max_live_jobs)))
     wire = WireClauses(JUDGED)
-    session.caller.observers.append(wire)
+    retries = RetryCounter()
+    session.caller.observers += [wire, retries]
     try:
         yield session
     finally:
@@ -260,7 +264,7 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
         collector = pytestconfig.pluginmanager.get_plugin("conformance-results")
         if collector is not None:
             collector.session_state({"wire": wire.state(), "isolation": session.isolation_state(),
-                                     "waiting": session.waiting.stats()})
+                                     "waiting": session.waiting.stats(), "retries": retries.state()})
 
 
 def _live_share(max_live_jobs: int) -> int:
@@ -374,10 +378,10 @@ def _basis(check: str) -> str | None:
 
 def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | None:
     """``(blocked_by, message)`` when a test could not judge its own clause because of
-    another's: the run removed a job it needed (Blocked), or a server error in its setup,
-    which ``no-server-error`` reports once per operation for every exchange of the run."""
+    another's: the run removed a job it needed (Blocked), a call had no answer (Blocked, see
+    :func:`pytest_runtest_call`), or a server error in its setup, which
+    ``no-server-error`` reports once per operation for every exchange of the run."""
     from .checks.clauses import single_id
-    from .errors import Blocked
 
     if exc is None:
         return None
@@ -389,6 +393,74 @@ def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | Non
     if isinstance(exc, CheckFailure) and exc.check == "no-server-error" != own_check and exc.operation:
         return single_id(exc.operation, "no-server-error"), exc.message.splitlines()[0]
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Transient faults are not findings. A conformance test that
+
+    - failed after one of its exchanges met a transient sign (a retry, no response, a 2xx
+      that is not JSON), or passed with a call left unanswered, is run once more: when it
+      holds then, its result is ``flaky`` (``passed`` if it had not failed), with the first
+      failure; a persistent fault fails both runs and stays a finding;
+    - had a call left unanswered (after every retry) in both runs, or kept from being sent by
+      the breaker, is ``blocked`` by that operation's ``no-server-error``, where the timeouts
+      and resets are judged: a check with no answer to judge has judged nothing.
+
+    A failure without a transient sign is not run again."""
+    caller = _caller(item)
+    if caller is None:
+        return (yield)
+    mark = caller.mark()
+    try:
+        first: BaseException | None = None
+        yield
+    except BaseException as exc:  # noqa: BLE001 - re-raised below unless it held when run again
+        first = exc
+    unanswered, unsteady = caller.since(mark)
+    failures = _failures(first) if first is not None else []
+    if unanswered and unanswered[0].blocked:
+        return _unanswered(unanswered[0], first)
+    if not unanswered and (first is None or not failures or not unsteady):
+        if first is not None:
+            raise first
+        return None
+    mark = caller.mark()
+    second: BaseException | None = None
+    try:
+        item.runtest()
+    except BaseException as exc:  # noqa: BLE001
+        second = exc
+    again, _ = caller.since(mark)
+    if again:
+        return _unanswered(again[0], first or second)
+    if second is not None:
+        raise (first or second) from None
+    if failures:
+        item.user_properties.append((_FLAKY_KEY, {
+            "message": failures[0].message, "example": failures[0].example, "unsteady_exchanges": unsteady}))
+    return None
+
+
+def _no_answer_id(exchange: Any) -> str:
+    from .checks.clauses import single_id
+
+    return single_id(exchange.operation, "no-server-error")
+
+
+def _unanswered(exchange: Any, first: BaseException | None) -> None:
+    """Blocked by the operation's no-server-error: the test had no answer to judge."""
+    raise Blocked(_no_answer_id(exchange), exchange.describe()) from first
+
+
+def _caller(item: pytest.Item) -> Any:
+    """The session's Caller when this is a conformance test that uses it, else None."""
+    if _identity(item) is None or "conformance_session" not in getattr(item, "fixturenames", ()):
+        return None
+    try:
+        return item._request.getfixturevalue("conformance_session").caller  # type: ignore[attr-defined]
+    except (pytest.FixtureLookupError, AttributeError):
+        return None
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -411,7 +483,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
             "duration_s": round(report.duration, 4),
             "basis": item.get_closest_marker("conformance").kwargs.get("basis") or _basis(check),
         }
-        if report.skipped:
+        flaky = [v for k, v in item.user_properties if k == _FLAKY_KEY]
+        if report.passed and report.when == "call" and flaky:
+            result["outcome"] = "flaky"
+            result["message"] = f"failed once, held when run again: {flaky[-1]['message']}"
+            result["flaky"] = flaky[-1]
+            if flaky[-1]["example"] is not None:
+                result["example"] = flaky[-1]["example"]
+        elif report.skipped:
             result["outcome"] = "skipped"
             longrepr = report.longrepr
             result["message"] = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
@@ -518,11 +597,14 @@ class ResultCollector:
             "endpoint": resolved["endpoint_url"],
             "record_mode": resolved["record_mode"] if resolved["backend"] == "aws" else None,
         }
-        extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"], "max_live_jobs": resolved["max_live_jobs"]}
+        extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"], "max_live_jobs": resolved["max_live_jobs"],
+                                 "max_attempts": resolved["max_attempts"]}
         if self.states:
+            from .exchange import merge_retries
             from .waiting import merge_stats
 
             extra["waiting"] = merge_stats(s.get("waiting") for s in self.states)
+            extra["retries"] = merge_retries(s.get("retries") for s in self.states)
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             extra["interrupted"] = True  # a partial report: the results finished before Ctrl-C
         if resolved["backend"] == "aws":

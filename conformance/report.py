@@ -15,8 +15,11 @@ from .model import SERVICE, botocore_version
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 OUTCOMES = ("passed", "failed", "skipped", "error")
-#: When two phases of one test report, the worse outcome wins.
-_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+#: An outcome counted (summary, operations, Markdown) only in a run that has one.
+FLAKY = "flaky"
+#: When two phases of one test report, the worse outcome wins. ``flaky``: failed once, held
+#: when run again (not a failure, but not a clean pass either).
+_RANK = {"passed": 0, "flaky": 1, "skipped": 2, "failed": 3, "error": 4}
 
 
 def _version(dist: str) -> str | None:
@@ -55,7 +58,7 @@ class ResultBook:
     def summary(self) -> dict[str, int]:
         counts = dict.fromkeys(OUTCOMES, 0)
         for result in self.results.values():
-            counts[result["outcome"]] += 1
+            counts[result["outcome"]] = counts.get(result["outcome"], 0) + 1
         return counts
 
 
@@ -103,7 +106,7 @@ def operations_summary(results: list[dict[str, Any]]) -> dict[str, dict[str, Any
     for r in results:
         entry = out.setdefault(r["operation"], {"clauses": 0, **dict.fromkeys(OUTCOMES, 0), "failing_kinds": {}})
         entry["clauses"] += 1
-        entry[r["outcome"]] += 1
+        entry[r["outcome"]] = entry.get(r["outcome"], 0) + 1
         if r["outcome"] in ("failed", "error"):
             kind = clause_kind(r)
             entry["failing_kinds"][kind] = entry["failing_kinds"].get(kind, 0) + 1
@@ -165,7 +168,7 @@ def render_junit(report: dict[str, Any]) -> str:
             + "\n  </testsuite>\n</testsuites>\n")
 
 
-_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥"}
+_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥", "flaky": "🔁"}
 
 
 def _cell(text: Any, limit: int = 160) -> str:
@@ -192,7 +195,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Conformance: {report['service']} on `{backend['kind']}` ({where})",
         "",
-        f"**{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, {s['error']} error** "
+        f"**{s['passed']} passed, {s['failed']} failed, {s['skipped']} skipped, {s['error']} error"
+        + (f", {s[FLAKY]} flaky (failed once, held when run again)" if s.get(FLAKY) else "") + "** "
         f"in {report['duration_s']:.1f} s, started {report['started_at']}.",
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v),
@@ -217,14 +221,21 @@ def render_markdown(report: dict[str, Any]) -> str:
     by_op: dict[str, list[dict[str, Any]]] = {}
     for result in report["results"]:
         by_op.setdefault(result["operation"], []).append(result)
+    shown = OUTCOMES + ((FLAKY,) if s.get(FLAKY) else ())
     if by_op:
-        lines += ["| operation | " + " | ".join(_ICON[o] + " " + o for o in OUTCOMES) + " |",
-                  "|---|" + "---:|" * len(OUTCOMES)]
+        lines += ["| operation | " + " | ".join(_ICON[o] + " " + o for o in shown) + " |",
+                  "|---|" + "---:|" * len(shown)]
         for operation in sorted(by_op):
-            counts = [sum(r["outcome"] == o for r in by_op[operation]) for o in OUTCOMES]
+            counts = [sum(r["outcome"] == o for r in by_op[operation]) for o in shown]
             lines.append(f"| [{operation}](#{operation.lower()}) | "
                          + " | ".join(str(c) if c else "" for c in counts) + " |")
         lines.append("")
+    retries = {op: e for op, e in (report.get("retries") or {}).items() if e.get("retries")}
+    if retries:
+        lines += [f"Retried (transient answers: throttling, 5xx, resets, timeouts; at most "
+                  f"{report.get('max_attempts', '?')} attempts a call): " + ", ".join(
+                      f"{op} {e['retried']} of {e['exchanges']} exchanges, {e['retries']} retries"
+                      for op, e in retries.items()) + ".", ""]
     ops = report.get("operations") or operations_summary(report["results"])
     if ops:
         lines += ["Clauses that hold, per operation (failures by kind of clause):", ""]

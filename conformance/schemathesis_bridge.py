@@ -152,11 +152,62 @@ class AwsJsonAuth(requests.auth.AuthBase):
 
 
 def http_session(*, service: str = SERVICE, region: str = "us-east-1",
-                 credentials: Credentials | None = None) -> requests.Session:
-    """A ``requests.Session`` that speaks AWS JSON for schemathesis' ``case.call(session=...)``."""
-    session = requests.Session()
+                 credentials: Credentials | None = None, retry: Any = None) -> requests.Session:
+    """A ``requests.Session`` that speaks AWS JSON for schemathesis' ``case.call(session=...)``;
+    with ``retry`` (the run's :class:`~conformance.exchange.RetryPolicy`) it retries what the
+    suite's own calls retry, so a throttle is not judged as the backend's answer."""
+    session = _RetryingSession(retry) if retry is not None else requests.Session()
     session.auth = AwsJsonAuth(service=service, region=region, credentials=credentials)
     return session
+
+
+class _RetryingSession(requests.Session):
+    """Sends again while the run's retry policy says so (throttling, 5xx, resets, timeouts)."""
+
+    def __init__(self, retry: Any) -> None:
+        super().__init__()
+        self.retry = retry
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        import time
+
+        from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+        target = request.headers.get("X-Amz-Target") or ""
+        operation = target.split(".", 1)[-1]
+        earlier: list[dict[str, Any]] = []
+        while True:
+            response, exc, stood_for = None, None, None
+            try:
+                response = super().send(request, **kwargs)
+            except requests.Timeout as err:
+                exc, stood_for = err, ReadTimeoutError(endpoint_url=request.url)
+            except requests.ConnectionError as err:
+                exc, stood_for = err, ConnectionClosedError(endpoint_url=request.url)
+            code = _error_code(response) if response is not None else None
+            delay = self.retry.delay_for(
+                operation, len(earlier) + 1, earlier, status=getattr(response, "status_code", None),
+                headers=getattr(response, "headers", None), error_code=code, exception=stood_for)
+            earlier.append({"status": getattr(response, "status_code", None), "error_code": code,
+                            "transport_error": f"{type(stood_for).__name__}: {exc}" if stood_for else None})
+            if delay is None:
+                if exc is not None:
+                    raise exc
+                return response
+            time.sleep(delay)
+
+
+def _error_code(response: Any) -> str | None:
+    if response.status_code < 400:
+        return None
+    code = response.headers.get("X-Amzn-ErrorType")
+    if not code:
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        code = body.get("__type") if isinstance(body, dict) else None
+    return code.split("#")[-1].split(":")[0] if isinstance(code, str) else None
 
 
 def load_schema(document: dict[str, Any]) -> Any:
@@ -339,7 +390,7 @@ class RunExplorer:
         self.session = session
         self.base_url = backend.endpoint
         self.schema = load_schema(openapi.build_document(server_url=self.base_url))
-        self.http = http_session(region=backend.options.region)
+        self.http = http_session(region=backend.options.region, retry=session.caller.retry)
         self.timeout = backend.options.read_timeout
         self.hypothesis_settings = hypothesis_settings
         self.rounds: dict[str, list[Sent]] = {}

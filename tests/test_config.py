@@ -24,7 +24,7 @@ def test_defaults(tmp_path, monkeypatch):
         monkeypatch.delenv(f"CONFORMANCE_{key}", raising=False)
     got = resolve({}, tmp_path)
     assert (got["backend"], got["region"], got["record_mode"], got["max_attempts"]) == (
-        "moto", "us-east-1", "none", 1)
+        "moto", "us-east-1", "none", 8)
 
 
 def test_corrupt_pyproject_is_a_usage_error(tmp_path):

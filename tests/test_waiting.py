@@ -5,7 +5,6 @@ The oracle of what is live is the proxy's own simulation, not the poller's bookk
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 

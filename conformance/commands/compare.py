@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import UsageError
 from .gate import load_report
 
-_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥", None: "—"}
+_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥", "flaky": "🔁", None: "—"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def render_markdown(matrix: Matrix) -> str:
             lines.append("| **agreeing** |" + " |" * len(matrix.labels))
         shown = f"**{_md(rid)}**" if index < matrix.disagreeing else _md(rid)
         lines.append(f"| {shown} | " + " | ".join(_ICON[c and c["outcome"]] for c in cells) + " |")
-    lines += ["", "✅ passed · ❌ failed · ⏭️ skipped · 💥 error · — not in that report", ""]
+    lines += ["", "✅ passed · ❌ failed · ⏭️ skipped · 💥 error · 🔁 flaky · — not in that report", ""]
     return "\n".join(lines)
 
 

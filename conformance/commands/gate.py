@@ -19,7 +19,7 @@ from ..errors import UsageError
 from ..report import SCHEMA_PATH
 
 SCHEMA_VERSION = 1
-_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥", None: "—"}
+_ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥", "flaky": "🔁", None: "—"}
 #: Per-result members left out of a baseline: they change on every run (timings, generated
 #: names in examples) and would make every baseline update a noisy diff. Messages stay.
 _VOLATILE = ("duration_s", "example")
@@ -69,6 +69,9 @@ class Verdict:
     changed: list[tuple[dict, dict]] = field(default_factory=list)  # other outcome changes
     new: list[dict] = field(default_factory=list)
     unchanged: int = 0
+    #: results flaky now: failed once, held when run again. Not a regression (compared as
+    #: passed), but listed, so a flaky clause is seen.
+    flaky: list[dict] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -81,6 +84,9 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> Verdict:
     verdict = Verdict()
     for rid in sorted(before.keys() | after.keys()):
         old, now = before.get(rid), after.get(rid)
+        if now is not None and now["outcome"] == "flaky":
+            verdict.flaky.append(now)
+        old, now = _held(old), _held(now)
         if now is None:
             verdict.disappeared.append(old)
         elif old is None:
@@ -94,6 +100,11 @@ def compare(baseline: dict[str, Any], current: dict[str, Any]) -> Verdict:
         else:
             verdict.changed.append((old, now))
     return verdict
+
+
+def _held(result: dict | None) -> dict | None:
+    """A flaky result compared as what it was when run again: passed."""
+    return dict(result, outcome="passed") if result and result["outcome"] == "flaky" else result
 
 
 def _first_line(message: Any, limit: int = 200) -> str:
@@ -126,9 +137,12 @@ def render(verdict: Verdict, baseline: dict, current: dict, accept: str) -> str:
     section("Changed (neither passing)", [f"  {now['id']}: {move(old, now)}" for old, now in verdict.changed])
     section("New (not in the baseline)", [
         f"  {now['id']}: {_ICON[now['outcome']]} {now['outcome']}" for now in verdict.new])
+    section("Flaky (failed once, held when run again; not a regression)", [
+        f"  {now['id']}: {_ICON['flaky']} {_first_line(now.get('message'))}" for now in verdict.flaky])
     counts = (f"{len(verdict.regressed)} regressed, {len(verdict.disappeared)} disappeared, "
               f"{len(verdict.improved)} improved, {len(verdict.changed)} changed, "
-              f"{len(verdict.new)} new, {verdict.unchanged} unchanged")
+              f"{len(verdict.new)} new, {verdict.unchanged} unchanged"
+              + (f", {len(verdict.flaky)} flaky" if verdict.flaky else ""))
     lines.append("")
     if verdict.failed:
         lines.append(f"gate: FAILED ({counts})")

@@ -51,9 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="jobs of the run alive at once at most (default 10; 0: no bound); a "
                              "Create beyond it waits")
     parser.add_argument("--max-attempts", default=None, type=int, metavar="N",
-                        help="botocore attempts per call, retries included (default 1)")
+                        help="attempts per call, retries included (default 8; see README)")
     parser.add_argument("--read-timeout", default=None, type=float, metavar="SECONDS",
-                        help="botocore read timeout per call (default 30)")
+                        help="read timeout per attempt (default 2 for moto and server, 30 for aws)")
     parser.add_argument("--since", default=None, metavar="SERVICE_JSON",
                         help="an older botocore service-2.json[.gz]: add checks aimed at the changes since")
     parser.add_argument("-q", "--quiet", action="store_true", help="less pytest output")

@@ -8,7 +8,7 @@ server that behaves like AWS (the faithful layer) plus, on request, exactly one 
             ...  # boto3.client("sagemaker", endpoint_url=proxy.url, ...)
 """
 
-from .catalogue import DEFECTS, KINDS, Defect, describe, resolve
+from .catalogue import DEFECTS, KINDS, TRANSIENT, Defect, Transient, describe, resolve, transient
 from .faithful import Lifecycle
 from .proxy import Exchange, FaultProxy, Response
 from .upstream import moto_server, start_moto_server
@@ -21,8 +21,11 @@ __all__ = [
     "FaultProxy",
     "Lifecycle",
     "Response",
+    "TRANSIENT",
+    "Transient",
     "describe",
     "moto_server",
     "resolve",
     "start_moto_server",
+    "transient",
 ]

@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from .catalogue import DEFECTS, describe
+from .catalogue import DEFECTS, describe, transient
 from .faithful import Lifecycle
 from .proxy import FaultProxy
 from .upstream import moto_server
@@ -31,7 +31,17 @@ def main(argv: list[str] | None = None) -> int:
                              "of --job-seconds)")
     parser.add_argument("--raw", action="store_true", help="no faithful layer: the upstream as it is")
     parser.add_argument("--port", type=int, default=0, help="listen port (default: a free one)")
+    parser.add_argument("--transient", default="", metavar="FAULT=RATE,...",
+                        help="transient faults at a rate, e.g. throttling=0.3,reset=0.1 (faults: "
+                             "throttling, internal_failure, service_unavailable, reset, hang, html_200, "
+                             "truncated_json)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the transient faults' draws")
+    parser.add_argument("--hang-s", type=float, default=120.0, help="how long a transient hang lasts")
     args = parser.parse_args(argv)
+    try:
+        transients = transient(args.transient, seed=args.seed, hang_s=args.hang_s)
+    except (KeyError, ValueError) as exc:
+        parser.error(str(exc).strip('"'))
     if args.list:
         print("\n".join(describe()))
         return 0
@@ -56,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         upstream = args.upstream or stack.enter_context(moto_server())
         proxy = stack.enter_context(
-            FaultProxy(upstream, defects=args.defect, lifecycle=lifecycle, faithful=not args.raw, port=args.port)
+            FaultProxy(upstream, defects=[*args.defect, *transients], lifecycle=lifecycle, faithful=not args.raw, port=args.port)
         )
         print(proxy.url, flush=True)
         try:

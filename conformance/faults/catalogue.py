@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import random
 import zlib
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +28,7 @@ from .proxy import RESET, Response
 if TYPE_CHECKING:
     from .proxy import DefectState, Exchange
 
-__all__ = ["DEFECTS", "Defect", "describe", "resolve", "KINDS"]
+__all__ = ["DEFECTS", "Defect", "TRANSIENT", "describe", "resolve", "transient", "KINDS"]
 
 CREATE = "CreateCompilationJob"
 DESCRIBE = "DescribeCompilationJob"
@@ -783,12 +784,17 @@ class TimestampsUnordered(Defect):
 @_register
 class Intermittent500(Defect):
     name: str = "intermittent_500"
-    description: str = "Every 3rd request answers 500 InternalFailure without reaching the backend"
+    description: str = ("Every 3rd distinct request answers 500 InternalFailure without reaching the backend, "
+                        "each time it is sent (a crash on some inputs: retrying does not help)")
     kind: str = "robustness"
 
     def request(self, ex, state):
+        key = (ex.operation, ex.body)
         with state.lock:
-            state["n"] = n = state.get("n", 0) + 1
+            seen = state.setdefault("seen", {})
+            if key not in seen:
+                state["n"] = seen[key] = state.get("n", 0) + 1
+            n = seen[key]
         if n % 3 == 0:
             _error(ex, 500, "InternalFailure", "We encountered an internal error. Please try again.")
 
@@ -816,6 +822,111 @@ class Hang(Defect):
         # Wait on the proxy's closing event: close() wakes it, so shutdown stays prompt.
         if ex.proxy.closing.wait(self.delay_s):
             ex.response = RESET
+
+
+# --- transient faults at a rate (not in DEFECTS: a sound suite survives them) -----------------
+
+
+def _throttle(ex: "Exchange", r: "Response | None", t: "Transient") -> None:
+    _error(ex, 400, "ThrottlingException", "Rate exceeded")
+
+
+def _internal_failure(ex: "Exchange", r: "Response | None", t: "Transient") -> None:
+    _error(ex, 500, "InternalFailure", "We encountered an internal error. Please try again.")
+
+
+def _service_unavailable(ex: "Exchange", r: "Response | None", t: "Transient") -> None:
+    _error(ex, 503, "ServiceUnavailable", "Service is unavailable. Please try again.")
+
+
+def _reset(ex: "Exchange", r: "Response | None", t: "Transient") -> None:
+    ex.response = RESET
+
+
+def _hang(ex: "Exchange", r: "Response | None", t: "Transient") -> None:
+    # Wait on the proxy's closing event: close() wakes it, so shutdown stays prompt.
+    ex.proxy.closing.wait(t.hang_s)
+    ex.response = RESET
+
+
+def _html_200(ex: "Exchange", r: "Response | None", t: "Transient") -> None:
+    if r is not None and r.status == 200:
+        r.body = b"<!doctype html><html><body><h1>OK</h1></body></html>"
+        r.set_header("Content-Type", "text/html; charset=utf-8")
+        r.source = t.name
+
+
+def _truncated_json(ex: "Exchange", r: "Response | None", t: "Transient") -> None:
+    if r is not None and r.status == 200 and len(r.body) > 1:
+        r.body = r.body[: len(r.body) // 2]
+        r.source = t.name
+
+
+#: fault -> (what it does, acts on the request (never forwarded) or on the response).
+#: Throttling, 5xx, resets and hangs are answered before the request reaches the backend, as
+#: an overloaded front end does: a retry is safe. The response faults corrupt a real answer.
+TRANSIENT: dict[str, tuple[str, str, Any]] = {
+    "throttling": ("400 ThrottlingException", "request", _throttle),
+    "internal_failure": ("500 InternalFailure", "request", _internal_failure),
+    "service_unavailable": ("503 ServiceUnavailable", "request", _service_unavailable),
+    "reset": ("the connection is reset without an answer", "request", _reset),
+    "hang": ("no answer for hang_s seconds, then a reset", "request", _hang),
+    "html_200": ("a 200 answered with an HTML page (Content-Type text/html)", "response", _html_200),
+    "truncated_json": ("a 200 whose JSON body is cut in half", "response", _truncated_json),
+}
+
+
+class Transient(Defect):
+    """``fault`` (a key of :data:`TRANSIENT`) on a share ``rate`` of the calls, drawn from
+    ``random.Random(seed)`` one draw per call in arrival order: a client that calls one at a
+    time meets the same faults on the same calls on every run. Real AWS throttles and fails
+    this way under load; every SDK retries the first four kinds, none the two corruptions."""
+
+    kind: str = "robustness"
+
+    def __init__(self, fault: str, rate: float, *, seed: int = 0, hang_s: float = 120.0,
+                 operations: tuple[str, ...] = ()) -> None:
+        if fault not in TRANSIENT:
+            raise KeyError(f"unknown transient fault {fault!r}; known: {', '.join(TRANSIENT)}")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"transient fault rate must be within 0..1, got {rate!r}")
+        self.fault, self.rate, self.seed, self.hang_s = fault, rate, seed, hang_s
+        self.operations = tuple(operations)
+        self.name = f"transient_{fault}"
+        what, self._stage, self._act = TRANSIENT[fault]
+        self.description = f"{rate:.0%} of calls: {what} (seed {seed})"
+
+    def _draw(self, state: "DefectState") -> bool:
+        with state.lock:
+            rng = state.setdefault("rng", random.Random(self.seed))
+            hit = rng.random() < self.rate
+            state["calls"] = state.get("calls", 0) + 1
+            state["faults"] = state.get("faults", 0) + hit
+        return hit
+
+    def request(self, ex, state):
+        if self._stage == "request" and self._draw(state):
+            self._act(ex, None, self)
+        elif self._stage == "response":
+            ex.notes[self.name] = self._draw(state)
+
+    def response(self, ex, r, state):
+        if self._stage == "response" and ex.notes.get(self.name):
+            self._act(ex, r, self)
+
+
+def transient(spec: str, *, seed: int = 0, hang_s: float = 120.0) -> list[Transient]:
+    """``"throttling=0.3,reset=0.1"`` -> one :class:`Transient` per fault (seeds ``seed``,
+    ``seed+1``, ...: independent draws)."""
+    out = []
+    for i, part in enumerate(p for p in spec.split(",") if p.strip()):
+        fault, _, rate = part.partition("=")
+        try:
+            share = float(rate)
+        except ValueError:
+            raise ValueError(f"transient fault {part!r}: expected NAME=RATE, e.g. throttling=0.3") from None
+        out.append(Transient(fault.strip(), share, seed=seed + i, hang_s=hang_s))
+    return out
 
 
 # --- protocol (AWS JSON 1.1 at the wire) ------------------------------------------------------

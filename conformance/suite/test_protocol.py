@@ -23,6 +23,7 @@ import pytest
 
 from conformance import checks
 from conformance.checks import protocol
+from conformance.exchange import resend_transient
 from conformance.model import service_model
 
 SERVICE_OPERATION = service_model().metadata["targetPrefix"]
@@ -60,8 +61,9 @@ def raw_sender(conformance_backend):
     options = conformance_backend.options
 
     def send(target: str, body: bytes):
-        return protocol.send_raw(conformance_backend.endpoint, target, body,
-                                 region=options.region, timeout=options.read_timeout)
+        return resend_transient(lambda: protocol.send_raw(conformance_backend.endpoint, target, body,
+                                                          region=options.region, timeout=options.read_timeout),
+                                options.max_attempts)
 
     return send
 

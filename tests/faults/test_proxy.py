@@ -359,10 +359,11 @@ def test_defect_state_belongs_to_the_proxy(open_proxy):
     api1, p1 = open_proxy(defects=["intermittent_500"])
     api2, p2 = open_proxy(defects=["intermittent_500"])
     name = unique("state")
-    assert api1.create(name).status == 200  # call 1 on p1
-    assert [api1.describe(name).status for _ in range(2)] == [200, 500]  # calls 2, 3 on p1
-    assert [api2.describe(name).status for _ in range(2)] == [200, 200]  # calls 1, 2 on p2
-    assert p1.states["intermittent_500"]["n"] == 3 and p2.states["intermittent_500"]["n"] == 2
+    assert api1.create(name).status == 200  # request 1 on p1
+    assert [api1.describe(name).status for _ in range(2)] == [200, 200]  # request 2, sent twice
+    assert [api1.describe(name + "-x").status for _ in range(2)] == [500, 500]  # request 3, each time
+    assert [api2.describe(name).status for _ in range(2)] == [200, 200]  # request 1 on p2
+    assert p1.states["intermittent_500"]["n"] == 3 and p2.states["intermittent_500"]["n"] == 1
 
 
 def test_unknown_defect_name_is_refused_with_a_hint():
