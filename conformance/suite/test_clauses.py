@@ -127,10 +127,24 @@ def value_jobs(conformance_session):
         for case in CREATE_VALUES:
             path, value = case.split("=", 1)
             conformance_session.current_test = f"CreateCompilationJob/accepted/{case}"
-            made[case] = conformance_session.send_create(value_create(path, value), hint=value)
+            # named by its value, not by its place among the values: a model update that adds
+            # a value leaves the recorded names of the others as they were (cassette replay)
+            try:
+                with conformance_session.name_scope(f"value_jobs:{case}", cleanup=False):
+                    made[case] = conformance_session.send_create(value_create(path, value), hint=value)
+            except pytest.skip.Exception as stale:  # replay: a value the cassette has no job for
+                made[case] = stale  # only this value's tests are skipped (stale cassette)
     finally:
         conformance_session.current_test = origin
     return made
+
+
+def _value_job(value_jobs, case):
+    """The value's (request as sent, exchange); skipped as its Create was (a stale cassette)."""
+    job = value_jobs[case]
+    if isinstance(job, BaseException):
+        pytest.skip(str(job))
+    return job
 
 
 @pytest.mark.conformance(operation="CreateCompilationJob", check="accepted", basis="assumption")
@@ -138,7 +152,7 @@ def value_jobs(conformance_session):
 def test_value_accepted(value_jobs, case):
     """Each enum value of the Create input is accepted on its own (a stale enum list shows
     here, value by value: TargetDevice amba_cv25 was added on 2021-06-28)."""
-    _, exchange = value_jobs[case]
+    _, exchange = _value_job(value_jobs, case)
     checks.get("no-server-error")(exchange)
     try:
         checks.get("accepted")(exchange)
@@ -150,7 +164,7 @@ def test_value_accepted(value_jobs, case):
 def _judge_read(session, value_jobs, case, operation, request_of, check):
     """Read the value's job with ``operation`` and judge ``check`` on the answer; blocked when
     its Create was not accepted (that result has the finding)."""
-    sent, created = value_jobs[case]
+    sent, created = _value_job(value_jobs, case)
     if not created.ok:
         raise Blocked(f"CreateCompilationJob/accepted/{case}", f"the job's Create was answered {created.describe()}")
     exchange = session.call(operation, request_of(sent["CompilationJobName"]))
