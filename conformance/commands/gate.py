@@ -56,7 +56,9 @@ def load_report(path: str | Path) -> dict[str, Any]:
     if len(ids) != len(set(ids)):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise UsageError(f"{path}: not a valid report: duplicate result id(s) {', '.join(dup[:3])}")
-    return data
+    from ..report import from_json
+
+    return from_json(data)  # a flaky result (passed with its flaky record) is flaky again
 
 
 @dataclass

@@ -156,3 +156,24 @@ def test_an_interrupted_run_is_not_accepted_as_baseline(tmp_path, baseline, caps
     assert Path(baseline).read_text() == before  # nothing is lost
     code, out, _ = gate(capsys, "--baseline", baseline, current)  # and it cannot pass the gate
     assert code == 1 and "DISAPPEARED" in out.upper()
+
+
+def test_a_flaky_result_keeps_the_shared_outcomes_in_report_json_and_is_flaky_to_the_gate(tmp_path, baseline, capsys):
+    """report.json is read by other tools against the shared contract (four outcomes): a flaky
+    result is written passed with its flaky record, counted among the passed, and the gate
+    reads it back as flaky: listed, not a regression."""
+    from conformance.report import FLAKY, write as write_report
+
+    flaky = result(DESCRIBE, FLAKY, "failed once, held when run again: x",
+                   flaky={"message": "x", "example": None, "unsteady_exchanges": 1})
+    data = report(result(CREATE), result(LIST), result(STOP, "failed"), flaky)
+    data["summary"] = {"passed": 2, "failed": 1, "skipped": 0, "error": 0, FLAKY: 1}
+    write_report(data, tmp_path / "run")
+    written = json.loads((tmp_path / "run" / "report.json").read_text())
+    assert {r["outcome"] for r in written["results"]} == {"passed", "failed"}
+    assert written["summary"]["passed"] == 3 and written["summary"][FLAKY] == 1
+    code, out, _ = gate(capsys, "--baseline", baseline, str(tmp_path / "run" / "report.json"))
+    assert code == 0 and "flaky" in out and DESCRIBE in out
+    from conformance.commands.gate import load_report
+
+    assert {r["id"]: r["outcome"] for r in load_report(tmp_path / "run" / "report.json")["results"]}[DESCRIBE] == FLAKY
