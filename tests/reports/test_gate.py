@@ -177,3 +177,21 @@ def test_a_flaky_result_keeps_the_shared_outcomes_in_report_json_and_is_flaky_to
     from conformance.commands.gate import load_report
 
     assert {r["id"]: r["outcome"] for r in load_report(tmp_path / "run" / "report.json")["results"]}[DESCRIBE] == FLAKY
+
+
+def test_what_report_json_holds_keeps_the_shared_contract(tmp_path):
+    """Other tools read report.json against the shared contract (../shared/report.schema.json
+    beside the checkout, when there is one): this project's extensions are optional members
+    only, a flaky result included."""
+    shared = REPO.parent / "shared" / "report.schema.json"
+    if not shared.exists():
+        pytest.skip("no ../shared/report.schema.json beside this checkout")
+    from conformance.report import FLAKY, write as write_report
+
+    data = report(result(CREATE), result(STOP, "failed"),
+                  result(LIST, "skipped", "blocked", blocked_by=STOP),
+                  result(DESCRIBE, FLAKY, "failed once", flaky={"message": "x", "example": None}))
+    data["summary"] = {"passed": 1, "failed": 1, "skipped": 1, "error": 0, FLAKY: 1}
+    write_report(data, tmp_path)
+    written = json.loads((tmp_path / "report.json").read_text())
+    jsonschema.Draft202012Validator(json.loads(shared.read_text())).validate(written)
