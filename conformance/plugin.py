@@ -253,7 +253,8 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
 
     session = RunSession(conformance_backend)
     session.poll_budget = float(conformance_settings.get("poll_budget", session.poll_budget))
-    session.waiting.max_live_jobs = _live_share(int(conformance_settings.get("max_live_jobs", session.waiting.max_live_jobs)))
+    session.waiting.max_live_jobs = _live_share(
+        int(conformance_settings.get("max_live_jobs", session.waiting.max_live_jobs)), pytestconfig)
     wire = WireClauses(JUDGED)
     retries = RetryCounter()
     session.caller.observers += [wire, retries]
@@ -267,12 +268,12 @@ def conformance_session(conformance_backend: Any, conformance_settings: dict[str
                                      "waiting": session.waiting.stats(), "retries": retries.state()})
 
 
-def _live_share(max_live_jobs: int) -> int:
+def _live_share(max_live_jobs: int, config: pytest.Config) -> int:
     """This process's share of the run's live-job bound: pytest-xdist workers share the account,
-    so each gets an equal part (at least one)."""
-    import os
-
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    so each gets an equal part (at least one). Asked of xdist's own worker input, not of the
+    environment, which a run started from inside a worker (a test of this project) inherits."""
+    workerinput = getattr(config, "workerinput", None)
+    workers = int(workerinput.get("workercount") or 1) if isinstance(workerinput, dict) else 1
     return max(1, max_live_jobs // workers) if max_live_jobs else 0
 
 

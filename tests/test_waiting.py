@@ -249,12 +249,14 @@ def test_report_shows_the_bound_the_budget_and_the_waiting(pytester_run, tmp_pat
 
 
 def test_xdist_workers_share_the_bound(monkeypatch):
+    from types import SimpleNamespace
+
     from conformance.plugin import _live_share
 
-    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
-    assert _live_share(10) == 10 and _live_share(0) == 0
-    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
-    assert _live_share(10) == 5 and _live_share(1) == 1 and _live_share(0) == 0
+    controller, worker = SimpleNamespace(), SimpleNamespace(workerinput={"workerid": "gw0", "workercount": 2})
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")  # inherited by a run started inside a worker
+    assert _live_share(10, controller) == 10 and _live_share(0, controller) == 0
+    assert _live_share(10, worker) == 5 and _live_share(1, worker) == 1 and _live_share(0, worker) == 0
 
 
 @pytest.mark.parametrize("argv,needle", [
