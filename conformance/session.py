@@ -14,15 +14,15 @@ import os
 import secrets
 from typing import Any, Iterator
 
-from . import resources
 from .backends import Backend
 from .errors import Blocked, CheckFailure
 from .exchange import Caller, Exchange, _jsonable
-from .waiting import Poller
+from . import waiting
+from .waiting import Poller, status_of
 
 #: Compilation jobs, the deepest resource spec: the session's operations, name member, list page
 #: and statuses come from it (conformance.resources).
-JOB = resources.spec("CompilationJob")
+JOB = waiting.JOB
 
 #: Upper bound on pages walked in cleanup, so a backend that never ends pagination
 #: cannot hang the run.
@@ -243,8 +243,8 @@ class RunSession:
     #: Compilation jobs are one resource spec (conformance.resources), the deepest: the
     #: terminal statuses and the ones worth waiting on come from it.
     SPEC = JOB
-    TERMINAL = SPEC.terminal
-    WAITING = frozenset(SPEC.status_enum) - SPEC.terminal
+    TERMINAL = waiting.TERMINAL
+    WAITING = waiting.WAITING
 
     def wait_terminal(self, name: str, budget_s: float | None = None, interval_s: float = 0.2) -> str | None:
         """Poll Describe until the job is COMPLETED, FAILED or STOPPED; bounded by
@@ -291,14 +291,6 @@ class RunSession:
             if name in self.created:
                 self.created.remove(name)
         return left
-
-
-def status_of(exchange: Exchange, spec: Any = None) -> str | None:
-    """The status of a successful Describe as sent on the wire (CompilationJobStatus unless
-    another family's ``spec`` is given); else None."""
-    if not exchange.ok or exchange.transport_error:
-        return None
-    return (spec or RunSession.SPEC).status_of(exchange.wire_or_none())
 
 
 def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:

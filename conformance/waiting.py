@@ -23,17 +23,23 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
+from . import resources
+
 if TYPE_CHECKING:
     from .exchange import Exchange
     from .session import RunSession
+
+#: Compilation jobs' spec (conformance.resources): the operations, members and statuses the
+#: poller follows, as the session takes them.
+JOB = resources.spec("CompilationJob")
 
 #: Live jobs a run keeps at most (assumption: SageMaker's quota of concurrent compilation jobs
 #: is per account and not in the public docs; the Service Quotas console shows yours, set
 #: ``max_live_jobs`` to it). 0: no bound.
 DEFAULT_MAX_LIVE_JOBS = 10
-TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED"})
-WAITING = frozenset({"STARTING", "INPROGRESS", "STOPPING"})
-STOPPABLE = frozenset({"STARTING", "INPROGRESS"})
+TERMINAL = JOB.terminal
+WAITING = frozenset(JOB.status_enum) - TERMINAL
+STOPPABLE = WAITING - {"STOPPING"}
 #: What the poller notes for a job whose Describe showed no lifecycle status.
 UNREADABLE = "<unreadable>"
 #: Create answers worth sending again after a pause: the account's job quota, and throttling
@@ -81,13 +87,12 @@ class Job:
             self.status = status or UNREADABLE
 
 
-def status_of(exchange: "Exchange") -> str | None:
-    """CompilationJobStatus of a successful Describe, as sent on the wire; else None."""
+def status_of(exchange: "Exchange", spec: Any = JOB) -> str | None:
+    """The status of a successful Describe as sent on the wire (CompilationJobStatus unless
+    another family's ``spec`` is given); else None."""
     if not exchange.ok or exchange.transport_error:
         return None
-    body = exchange.wire_or_none()
-    status = body.get("CompilationJobStatus") if isinstance(body, dict) else None
-    return status if isinstance(status, str) else None
+    return spec.status_of(exchange.wire_or_none())
 
 
 class Poller:
@@ -108,32 +113,32 @@ class Poller:
 
     def saw(self, operation: str, name: str, exchange: "Exchange") -> None:
         """Every call of the run on one of its jobs passes here (RunSession.call)."""
-        if operation == "CreateCompilationJob" and exchange.ok and name not in self.jobs:
+        if operation == JOB.create and exchange.ok and name not in self.jobs:
             self.jobs[name] = Job(name, self.session.current_test)
             self.counts["peak_live"] = max(self.counts["peak_live"], self.live())
         job = self.jobs.get(name)
         if job is None:
             return
-        if operation == "DescribeCompilationJob":
+        if operation == JOB.describe:
             if exchange.error_code == "ResourceNotFound":
                 self.jobs.pop(name, None)
             else:
                 job.seen(status_of(exchange))
-        elif operation == "StopCompilationJob" and exchange.ok:
+        elif operation == JOB.stop and exchange.ok:
             job.stop_sent = True
             if job.status in (None, *STOPPABLE):
                 job.status = "STOPPING"
-        elif operation == "DeleteCompilationJob" and (exchange.ok or exchange.error_code == "ResourceNotFound"):
+        elif operation == JOB.delete and (exchange.ok or exchange.error_code == "ResourceNotFound"):
             self.jobs.pop(name, None)
 
     def saw_listing(self, page: "Exchange") -> None:
         """The statuses a ListCompilationJobs page shows of the run's jobs (the isolation probe
         after each Create: where jobs end at once, none of them counts as live)."""
         body = page.wire_or_none() if page.ok else None
-        summaries = body.get("CompilationJobSummaries") if isinstance(body, dict) else None
+        summaries = body.get(JOB.list.page) if isinstance(body, dict) else None
         for summary in summaries if isinstance(summaries, list) else []:
-            job = self.jobs.get(summary.get("CompilationJobName")) if isinstance(summary, dict) else None
-            status = summary.get("CompilationJobStatus") if job is not None else None
+            job = self.jobs.get(summary.get(JOB.list.name_member)) if isinstance(summary, dict) else None
+            status = summary.get(JOB.status_member) if job is not None else None
             if isinstance(status, str):
                 job.seen(status)
 
@@ -150,7 +155,6 @@ class Poller:
             job = self.jobs.get(name)
             if job is not None:
                 job.kept = False
-                job.origin = job.origin or "released"
                 job.origin = job.origin or "released"
 
     def live(self) -> int:
@@ -184,7 +188,7 @@ class Poller:
         pending = names
         while pending:
             for name in pending:
-                reads[name].append(self.session.call("DescribeCompilationJob", {"CompilationJobName": name}))
+                reads[name].append(self.session.call(JOB.describe, {JOB.name_member: name}))
             pending = [name for name in pending if status_of(reads[name][-1]) in WAITING]
             if not pending or self.clock() >= deadline:
                 return reads
@@ -196,7 +200,7 @@ class Poller:
         running, and wait. Every Describe read, in order (the last one shows where it ended)."""
         reads = self.wait([name], budget_s=0)[name]
         if status_of(reads[-1]) in STOPPABLE:
-            self.session.call("StopCompilationJob", {"CompilationJobName": name})
+            self.session.call(JOB.stop, {JOB.name_member: name})
         if status_of(reads[-1]) in WAITING:
             reads += self.wait([name], budget_s=budget_s)[name]
         return reads
@@ -257,17 +261,17 @@ class Poller:
     def _refresh(self) -> None:
         """Read the live jobs' statuses (the run's own look: no wire clause judges it)."""
         for job in [job for job in self.jobs.values() if job.live]:
-            exchange = self.session.caller.call("DescribeCompilationJob", {"CompilationJobName": job.name},
+            exchange = self.session.caller.call(JOB.describe, {JOB.name_member: job.name},
                                                 observe=False)
-            self.saw("DescribeCompilationJob", job.name, exchange)
+            self.saw(JOB.describe, job.name, exchange)
 
     def _stop_unneeded(self) -> None:
         for job in [job for job in self.jobs.values() if job.live and job.stoppable]:
-            exchange = self.session.caller.call("StopCompilationJob", {"CompilationJobName": job.name},
+            exchange = self.session.caller.call(JOB.stop, {JOB.name_member: job.name},
                                                 observe=False)
             job.stop_sent = True  # once: a refused Stop (an ended job) is not sent again
             self.counts["stops"] += 1
-            self.saw("StopCompilationJob", job.name, exchange)
+            self.saw(JOB.stop, job.name, exchange)
 
     # ------------------------------------------------------------------ cleanup
 
@@ -277,14 +281,14 @@ class Poller:
         (deleted or gone, left: answered neither success, ResourceNotFound nor
         ValidationException)."""
         call = self.session.call
-        answers = {name: call("DeleteCompilationJob", {"CompilationJobName": name}) for name in names}
+        answers = {name: call(JOB.delete, {JOB.name_member: name}) for name in names}
         running = [name for name, ex in answers.items() if ex.error_code == "ValidationException"]
         for name in running:  # only an ended job can be deleted (aws-docs): stop, wait, retry
-            call("StopCompilationJob", {"CompilationJobName": name})
+            call(JOB.stop, {JOB.name_member: name})
         if running:
             self.wait(running)
             for name in running:
-                answers[name] = call("DeleteCompilationJob", {"CompilationJobName": name})
+                answers[name] = call(JOB.delete, {JOB.name_member: name})
         left = [name for name, ex in answers.items()
                 if not ex.ok and ex.error_code not in ("ResourceNotFound", "ValidationException")]
         return [name for name in answers if name not in left], left
