@@ -108,7 +108,7 @@ def pagination_walk(exchange: Exchange, ctx: CheckContext) -> None:
         last = e["pages"][-1].wire_or_none()
         if isinstance(last, dict) and "NextToken" in last:
             problems.append(f"the last page carries NextToken {last['NextToken']!r}")
-    problems += _each_once(seen, e["expected"])
+    problems += each_once(seen, e["expected"])
     if problems:
         raise Mismatch("pagination walk broken:\n    " + "\n    ".join(problems))
 
@@ -119,7 +119,7 @@ def _summaries(page: Exchange) -> list:
     return (body.get("CompilationJobSummaries") or []) if isinstance(body, dict) else []
 
 
-def _each_once(seen: list[str], expected: list[str]) -> list[str]:
+def each_once(seen: list[str], expected: list[str]) -> list[str]:
     """What keeps a walk's names ``seen`` from holding every ``expected`` name exactly once."""
     dupes = sorted({n for n in seen if seen.count(n) > 1})
     missing = sorted(set(expected) - set(seen))
@@ -223,7 +223,7 @@ def paginator_agrees(exchange: Exchange, ctx: CheckContext) -> None:
     got = list(e["paginated"])
     manual = [s.get("CompilationJobName") for page in e["manual_pages"] for s in _summaries(page)
               if isinstance(s, dict)]
-    problems = _each_once(got, e["expected"])
+    problems = each_once(got, e["expected"])
     if got != manual:
         problems.append(f"differs from the manual walk:\n        paginator {got}\n        manual    {manual}")
     if problems:

@@ -14,6 +14,7 @@ from typing import Any
 from .. import overlays
 from ..exchange import Exchange
 from ..model import operation
+from .behaviour import each_once
 from .registry import Check, CheckContext, Mismatch, always, register
 
 PREFIX = "generic-"
@@ -140,11 +141,8 @@ def pagination_walk(exchange: Exchange, ctx: CheckContext) -> None:
         last = e["pages"][-1].wire_or_none() if e["pages"] else None
         if isinstance(last, dict) and last.get(e["token"]):
             problems.append(f"the last page carries {e['token']} {last[e['token']]!r}")
-    seen = [n for n in listed_names(e["pages"], e["page"], e["name_member"]) if e["owned"](n)]
-    dupes = sorted({n for n in seen if seen.count(n) > 1})
-    missing = sorted(set(e["expected"]) - set(seen))
-    problems += [f"listed more than once: {dupes}"] if dupes else []
-    problems += [f"never listed: {missing}"] if missing else []
+    problems += each_once([n for n in listed_names(e["pages"], e["page"], e["name_member"]) if e["owned"](n)],
+                          e["expected"])
     if problems:
         raise Mismatch("pagination walk broken:\n    " + "\n    ".join(problems))
 
