@@ -416,3 +416,8 @@ def test_defect_breaks_exactly_its_property(defect, open_proxy):
     assert fn(faithful_api, unique(defect)) is True, faithful_api.log
     defective_api, _ = open_proxy(defects=[defect], lifecycle=lifecycle, read_timeout=read_timeout)
     assert fn(defective_api, unique(defect)) is False, defective_api.log
+
+
+# The protocol and clause defects' probes live beside their own tests; importing them here
+# registers them whichever of the two files pytest collects first (or alone).
+from . import test_clause_defects  # noqa: E402,F401
