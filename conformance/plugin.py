@@ -527,7 +527,7 @@ class ResultCollector:
     writes the report at the end of the session, also after a failure or Ctrl-C."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from .report import ResultBook
+        from .reports import ResultBook
 
         self.config = config
         self.book = ResultBook()
@@ -591,7 +591,7 @@ class ResultCollector:
         resolved = self.config.stash[_SETTINGS]
         if not resolved.get("report_dir"):
             return
-        from . import report as report_mod
+        from . import reports as report_mod
 
         backend = {
             "kind": resolved["backend"],

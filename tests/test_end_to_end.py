@@ -11,7 +11,7 @@ import pytest
 
 from conformance.backends import moto_server
 from conformance.model import OPERATIONS
-from conformance.report import SCHEMA_PATH
+from conformance.reports import SCHEMA_PATH
 
 
 def run(tmp_path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:

@@ -238,7 +238,7 @@ def test_max_live_jobs_follows_the_settings_precedence(tmp_path, monkeypatch):
 
 
 def test_report_shows_the_bound_the_budget_and_the_waiting(pytester_run, tmp_path):
-    from conformance.report import validate
+    from conformance.reports import validate
 
     done = pytester_run("-k", "test_duplicate_name", "--max-live-jobs", "3", "--poll-budget", "7",
                         "--report-dir", str(tmp_path / "out"), "-p", "no:randomly", timeout=300)

@@ -108,7 +108,7 @@ def main(args: argparse.Namespace) -> int:
     matrix = build(reports, labels(reports, args.reports))
     print(render_markdown(matrix), end="")
     if args.html:
-        from .. import html
+        from ..reports import html
 
         out = Path(args.html)
         try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..report import SCHEMA_PATH
+from ..reports import SCHEMA_PATH
 
 SCHEMA_VERSION = 1
 _ICON = {"passed": "✅", "failed": "❌", "skipped": "⏭️", "error": "💥", "flaky": "🔁", None: "—"}
@@ -56,7 +56,7 @@ def load_report(path: str | Path) -> dict[str, Any]:
     if len(ids) != len(set(ids)):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         raise UsageError(f"{path}: not a valid report: duplicate result id(s) {', '.join(dup[:3])}")
-    from ..report import from_json
+    from ..reports import from_json
 
     return from_json(data)  # a flaky result (passed with its flaky record) is flaky again
 

@@ -54,7 +54,7 @@ def main(args: argparse.Namespace) -> int:
     _validate(args)
     if args.endpoint_url:
         check_reachable(args.endpoint_url)
-    from .. import report, sweep
+    from .. import reports as report, sweep
 
     with open_backend(options) as backend:
         result = sweep.run(backend, args.family, args.check, poll_budget=args.poll_budget)

@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from .. import report as reports
+from .. import reports
 from .. import resources
 from ..backends import Backend
 from ..checks.clauses import WireClauses, results as wire_results

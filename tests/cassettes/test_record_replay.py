@@ -17,7 +17,7 @@ import yaml
 from conformance import cassettes
 from conformance.commands.record_fixtures import collect_nodeids
 from conformance.commands.run import SUITE_DIR
-from conformance.report import SCHEMA_PATH
+from conformance.reports import SCHEMA_PATH
 
 REPO = Path(__file__).resolve().parents[2]
 

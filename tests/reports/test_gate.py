@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from conformance import cli
-from conformance.report import SCHEMA_PATH
+from conformance.reports import SCHEMA_PATH
 
 from .helpers import CREATE, DESCRIBE, LIST, STOP, report, result, write
 
@@ -162,7 +162,7 @@ def test_a_flaky_result_keeps_the_shared_outcomes_in_report_json_and_is_flaky_to
     """report.json is read by other tools against the shared contract (four outcomes): a flaky
     result is written passed with its flaky record, counted among the passed, and the gate
     reads it back as flaky: listed, not a regression."""
-    from conformance.report import FLAKY, write as write_report
+    from conformance.reports import FLAKY, write as write_report
 
     flaky = result(DESCRIBE, FLAKY, "failed once, held when run again: x",
                    flaky={"message": "x", "example": None, "unsteady_exchanges": 1})
@@ -186,7 +186,7 @@ def test_what_report_json_holds_keeps_the_shared_contract(tmp_path):
     shared = REPO.parent / "shared" / "report.schema.json"
     if not shared.exists():
         pytest.skip("no ../shared/report.schema.json beside this checkout")
-    from conformance.report import FLAKY, write as write_report
+    from conformance.reports import FLAKY, write as write_report
 
     data = report(result(CREATE), result(STOP, "failed"),
                   result(LIST, "skipped", "blocked", blocked_by=STOP),

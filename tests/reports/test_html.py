@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from conformance import html
-from conformance.report import render_markdown, write
+from conformance.reports import html
+from conformance.reports import render_markdown, write
 
 from . import png
 from .helpers import CREATE, DESCRIBE, LIST, STOP, report, result

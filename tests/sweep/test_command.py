@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from conformance import report
+from conformance import reports as report
 from conformance.cli import main
 
 

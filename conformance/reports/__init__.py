@@ -10,8 +10,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .model import SERVICE, botocore_version
+from .. import __version__
+from ..model import SERVICE, botocore_version
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 OUTCOMES = ("passed", "failed", "skipped", "error")
@@ -163,7 +163,7 @@ def write(report: dict[str, Any], directory: Path) -> list[Path]:
     junit_path.write_text(render_junit(report), encoding="utf-8")
     written = [json_path, md_path, junit_path]
     try:
-        from . import html  # optional renderer (reports room)
+        from . import html
     except ImportError:
         pass
     else:

@@ -175,7 +175,7 @@ def _grid(results: list[dict[str, Any]]) -> str:
 
 def _clauses(report: dict[str, Any]) -> str:
     """Per operation, the share of clauses that hold and the failing ones by kind of clause."""
-    from .report import operations_summary
+    from . import operations_summary
 
     ops = report.get("operations") or operations_summary(report.get("results", []))
     rows = []
