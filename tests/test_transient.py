@@ -15,9 +15,10 @@ import pytest
 
 from conformance.backends import Backend, BackendOptions
 from conformance.checks.clauses import JUDGED, WireClauses, merge, results
-from conformance.commands.gate import compare, load_report
 from conformance.exchange import TIMEOUT_ATTEMPTS, Caller, RetryCounter
 from conformance.faults import FaultProxy, Transient, moto_server, transient
+from conformance.reports import load as load_report
+from conformance.reports.gate import compare
 
 LIST = "ListCompilationJobs"
 DESCRIBE = "DescribeCompilationJob"
