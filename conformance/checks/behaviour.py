@@ -59,35 +59,34 @@ def list_summary(exchange: Exchange, ctx: CheckContext) -> None:
         raise Mismatch("List summary does not show what Create sent:\n    " + "\n    ".join(diffs))
 
 
-#: Errors a model declares for a Create of a name already in use (CreateCompilationJob:
-#: ResourceInUse; CreateModelCard: ConflictException).
-CONFLICT_CODES = frozenset({"ResourceInUse", "ConflictException"})
-
-
 def duplicate_codes(op: str) -> frozenset[str]:
-    """What a second Create of ``op`` with an existing name may be answered: the conflict
-    error the operation declares, else ValidationException."""
-    declared = CONFLICT_CODES & {shape.name for shape in operation(op).error_shapes}
-    return frozenset(declared or {"ValidationException"})
+    """What a second Create of ``op`` with an existing name may be answered: ResourceInUse
+    where the operation declares it, else ValidationException or a declared ConflictException."""
+    declared = {shape.name for shape in operation(op).error_shapes}
+    if "ResourceInUse" in declared:
+        return frozenset({"ResourceInUse"})
+    return frozenset({"ValidationException"} | ({"ConflictException"} & declared))
 
 
-def _duplicate_basis(exchange: Exchange, ctx: CheckContext) -> str:
-    return "model" if CONFLICT_CODES & duplicate_codes(exchange.operation) else "assumption"
+def _duplicate_basis(op: str, ctx: CheckContext) -> str:
+    return "model" if "ResourceInUse" in duplicate_codes(op) else "assumption"
 
 
 @register("duplicate-name", basis="model", applies=always, basis_of=_duplicate_basis)
 def duplicate_name(exchange: Exchange, ctx: CheckContext) -> None:
-    """A second Create with the name of an existing resource is refused with HTTP 400 and
-    the conflict error the operation declares (ResourceInUse for CreateCompilationJob and
-    CreateTrainingJob, whose real answer is ResourceInUse "... names must be unique";
-    basis model). Where none is declared, ValidationException, what SageMaker answers a
-    second CreateModel or CreateEndpoint ("Cannot create already existing ..."; basis
-    assumption for the other families). Accepting it overwrites or doubles the resource."""
+    """A second Create with the name of an existing resource is refused with HTTP 400.
+    Where the operation declares ResourceInUse (CreateCompilationJob, CreateTrainingJob,
+    whose real answer is ResourceInUse "... names must be unique"), with exactly that
+    (basis model). Elsewhere with ValidationException, what SageMaker answers a second
+    CreateModel or CreateEndpoint ("Cannot create already existing ..."), or the
+    ConflictException the operation declares (CreatePipeline, CreateModelCard): basis
+    assumption, no real answer of those families is recorded here. Accepting it overwrites
+    or doubles the resource."""
     codes = duplicate_codes(exchange.operation)
     if exchange.ok:
         raise Mismatch(f"a second Create with an existing name was accepted: {exchange.describe()}")
     if exchange.status != 400 or exchange.error_code not in codes:
-        raise Mismatch(f"a duplicate name was answered {exchange.describe()} {exchange.error_code or ''}"
+        raise Mismatch(f"a duplicate name was answered {exchange.describe()}"
                        f" (expected 400 {' or '.join(sorted(codes))})")
 
 

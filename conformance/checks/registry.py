@@ -92,12 +92,12 @@ class Check:
     applies: Callable[[Exchange], bool]
     operations: tuple[str, ...] | None
     doc: str
-    #: The basis of a verdict on ``(exchange, ctx)`` where it depends on the family (an error
+    #: The basis of a verdict on ``(operation, ctx)`` where it depends on the family (an error
     #: the model declares for one family is an assumption for another); default ``basis``.
-    basis_of: Callable[[Exchange, CheckContext], str] | None = None
+    basis_of: Callable[[str, CheckContext], str] | None = None
 
-    def basis_for(self, exchange: Exchange, ctx: CheckContext | None = None) -> str:
-        return self.basis_of(exchange, ctx or CheckContext()) if self.basis_of else self.basis
+    def basis_for(self, operation: str, ctx: CheckContext | None = None) -> str:
+        return self.basis_of(operation, ctx or CheckContext()) if self.basis_of else self.basis
 
     def applies_to(self, exchange: Exchange) -> bool:
         if self.operations is not None and exchange.operation not in self.operations:
@@ -115,7 +115,7 @@ class Check:
                 self.name,
                 f"{exc.message}\n  exchange: {exchange.describe()}",
                 operation=exchange.operation,
-                basis=exc.basis or self.basis_for(exchange, ctx),
+                basis=exc.basis or self.basis_for(exchange.operation, ctx),
                 example=exchange.example(),
             ) from None
         return True
@@ -142,7 +142,7 @@ def register(
     basis: str,
     applies: Callable[[Exchange], bool] = always,
     operations: tuple[str, ...] | None = None,
-    basis_of: Callable[[Exchange, CheckContext], str] | None = None,
+    basis_of: Callable[[str, CheckContext], str] | None = None,
 ) -> Callable[[Callable[[Exchange, CheckContext], None]], Check]:
     """Register a check under ``name``; duplicates and unknown bases are refused."""
     if basis not in BASES:

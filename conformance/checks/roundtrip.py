@@ -67,8 +67,8 @@ def _number(value: Any) -> Any:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
-def _basis(exchange: Exchange, ctx: CheckContext) -> str:
-    return "model" if ctx.family(exchange.operation).family in DECLARED else "assumption"
+def _basis(op: str, ctx: CheckContext) -> str:
+    return "model" if ctx.family(op).family in DECLARED else "assumption"
 
 
 def _answered(exchange: Exchange) -> bool:

@@ -107,7 +107,7 @@ class FamilyRun:
     def result(self, op: str, check: str, case: str, outcome: str, *, basis: str | None = None,
                message: str | None = None, example: Any = None) -> None:
         r = {"id": f"{op}/{check}/{case}", "operation": op, "check": check, "outcome": outcome,
-             "message": message, "duration_s": None, "basis": basis or _basis(check)}
+             "message": message, "duration_s": None, "basis": basis or _basis(check, op, self.spec)}
         if example is not None:
             r["example"] = example
         self.results.append(r)
@@ -121,7 +121,7 @@ class FamilyRun:
         name = check.name
         if (exchange.status is None or exchange.status >= 500) and name not in _OWN_SERVER_ERRORS:
             blocker = f"{exchange.operation}/no-server-error/every-exchange"
-            self.result(op or exchange.operation, name, case, "skipped", basis=check.basis_for(exchange, ctx),
+            self.result(op or exchange.operation, name, case, "skipped",
                         message=f"blocked by {blocker}: {exchange.describe()}")
             self.results[-1]["blocked_by"] = blocker
             return False
@@ -132,7 +132,6 @@ class FamilyRun:
                         message=failure.message, example=failure.example)
             return False
         self.result(op or exchange.operation, name, case, "passed" if applied else "skipped",
-                    basis=check.basis_for(exchange, ctx),
                     message=None if applied else f"{check_name} does not apply to {exchange.describe()}")
         return applied
 
@@ -147,9 +146,10 @@ class FamilyRun:
 _OWN_SERVER_ERRORS = frozenset({"implemented", "no-server-error", "invalid-rejected"})
 
 
-def _basis(check: str) -> str:
+def _basis(check: str, op: str, spec: ResourceSpec) -> str:
+    """The basis of ``check`` on ``op`` of the family ``spec`` (for results without a failure)."""
     try:
-        return get(check).basis
+        return get(check).basis_for(op, CheckContext(spec=spec))
     except Exception:  # noqa: BLE001 - a registry miss: the sweep's own bookkeeping results
         return "assumption"
 
