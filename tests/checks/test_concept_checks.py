@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import checks
+from conformance import checks, resources
 from conformance.checks import CheckContext
+from conformance.checks.registry import RegistryError
 from conformance.scenarios import FOUNDING_CREATE
 
 from tests.checks.conftest import answer, edit_body
@@ -130,3 +131,19 @@ def test_gone_after_delete_fails_when_describe_or_list_still_show_it(moto_sessio
                  needle="still there")
     assert_fails("gone-after-delete", moto_session.call(LIST, {"NameContains": name}), CheckContext(sent=sent),
                  needle="still listed", basis="assumption")
+
+
+@pytest.mark.parametrize("op,family", [
+    ("ListCompilationJobs", "CompilationJob"), ("DescribeModel", "Model"), ("ListModelPackages", "ModelPackage"),
+    ("ListNotebookInstanceLifecycleConfigs", "NotebookInstanceLifecycleConfig"),
+    ("ListDataQualityJobDefinitions", "DataQualityJobDefinition"), ("ListAutoMLJobs", "AutoMLJob"),
+])
+def test_a_check_reads_the_family_its_operation_belongs_to(op, family):
+    assert CheckContext().family(op).family == family
+    v2 = resources.spec("AutoMLJobV2")
+    assert CheckContext(spec=v2).family("ListAutoMLJobs") is v2  # a shared List: the scenario's spec wins
+
+
+def test_an_operation_of_no_family_is_refused():
+    with pytest.raises(RegistryError, match="no resource family"):
+        CheckContext().family("ListTags")
