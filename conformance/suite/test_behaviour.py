@@ -261,7 +261,7 @@ def test_filter_oracle_settled(conformance_session, settled_listing, case):
                for x in (body.get("CompilationJobSummaries") or [])] if isinstance(body, dict) else []
         # Ties (same status) may come in any order: compare the statuses, in order.
         checks.get("filter-oracle")(page, CheckContext(expect={
-            "oracle": sorted(statuses, reverse=descending), "ordered": True, "project": got}))
+            "oracle": sorted(statuses, reverse=descending), "ordered": True, "got": got}))
         return
     elif case == "combined":
         earliest = min(s["CreationTime"] for s in summaries.values())
