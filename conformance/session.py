@@ -15,7 +15,7 @@ import secrets
 from typing import Any, Iterator
 
 from .backends import Backend
-from .errors import Blocked, CheckFailure
+from .errors import Blocked
 from .exchange import Caller, Exchange, _jsonable
 from . import waiting
 from .waiting import Poller, status_of
@@ -27,6 +27,13 @@ JOB = waiting.JOB
 #: Upper bound on pages walked in cleanup, so a backend that never ends pagination
 #: cannot hang the run.
 MAX_CLEANUP_PAGES = 50
+
+
+def make_name(prefix: str, n: int, hint: str = "", scope: str = "") -> str:
+    """``<prefix>-[scope-][hint-]<n>``: the one rule for a name of the run, whatever its family
+    (the hint keeps at most 12 letters and digits, so any name a member's pattern allows)."""
+    hint = "".join(ch for ch in hint if ch.isalnum())[:12]
+    return "-".join(part for part in (prefix, scope, hint, str(n)) if part)
 
 
 def run_prefix(kind: str) -> str:
@@ -70,9 +77,7 @@ class RunSession:
         self.waiting = Poller(self)
 
     def new_name(self, hint: str = "") -> str:
-        hint = "".join(ch for ch in hint if ch.isalnum())[:12]
-        scope = f"{self._scope}-" if self._scope else ""
-        return f"{self.prefix}-{scope}{hint + '-' if hint else ''}{next(self._counter)}"
+        return make_name(self.prefix, next(self._counter), hint, self._scope)
 
     @contextlib.contextmanager
     def name_scope(self, key: str, *, cleanup: bool = True) -> Iterator[None]:
@@ -218,22 +223,9 @@ class RunSession:
         prepare = getattr(self.backend, "prepare", None)
         return prepare(operation, request) if prepare else request
 
-    def create_job(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
-        """Create a job from ``request`` under a fresh name of this run.
-
-        Returns the request as sent and its exchange. A refusal of this model-valid request
-        is a finding of the ``accepted`` check, raised here so setup failures are reported.
-        """
-        from .checks import get
-
-        sent, exchange = self.send_create(request, hint)
-        get("no-server-error")(exchange)
-        get("accepted")(exchange)
-        return sent, exchange
-
     def send_create(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
-        """Send Create under a fresh name of this run, unjudged (the caller judges the answer);
-        an accepted job is recorded for cleanup."""
+        """Send Create under a fresh name of this run, unjudged (the caller judges the answer:
+        ``scenarios.setup_job`` applies ``accepted``); an accepted job is recorded for cleanup."""
         sent = self.prepare(JOB.create, {**request, JOB.name_member: self.new_name(hint)})
         exchange = self.call(JOB.create, sent)
         if exchange.ok:
@@ -293,14 +285,7 @@ class RunSession:
         return left
 
 
-def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
-    """Run a registered check on ``exchange``; CheckFailure propagates to the test."""
-    from .checks import get
-
-    return get(check_name)(exchange, ctx)
-
-
-__all__ = ["RunSession", "require", "CheckFailure", "run_prefix", "status_of"]
+__all__ = ["RunSession", "SpecLedger", "make_name", "run_prefix", "status_of"]
 
 
 class SpecLedger:
@@ -318,8 +303,7 @@ class SpecLedger:
         self._specs: dict[str, Any] = {}
 
     def new_name(self, hint: str = "") -> str:
-        hint = "".join(ch for ch in hint if ch.isalnum())[:12]
-        return f"{self.prefix}-{hint + '-' if hint else ''}{next(self._counter)}"
+        return make_name(self.prefix, next(self._counter), hint)
 
     def owns(self, name: Any) -> bool:
         return isinstance(name, str) and name.startswith(self.prefix + "-")
@@ -345,17 +329,14 @@ class SpecLedger:
         return spec.status_of(exchange.wire_or_none()) if exchange.ok else None
 
     def wait_settled(self, spec: Any, ident: dict[str, Any], budget_s: float | None = None) -> str | None:
-        """Poll Describe until the status is terminal (or there is none); bounded."""
-        import time
-
-        deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
-        interval = 0.2
-        while True:
+        """Poll Describe until the status is terminal (or there is none); bounded, with the
+        run's pauses (:func:`conformance.waiting.rounds`)."""
+        status = None
+        for _ in waiting.rounds(self.poll_budget if budget_s is None else budget_s):
             status = self.status(spec, ident)
-            if spec.settled(status) or time.monotonic() >= deadline:
-                return status
-            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-            interval = min(interval * 1.5, 10.0)
+            if spec.settled(status):
+                break
+        return status
 
     def delete(self, spec: Any, ident: dict[str, Any]) -> Exchange:
         """Stop a running resource, wait until it settles, delete it; forget it once gone."""

@@ -19,9 +19,10 @@ wait inside the test that waited.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import resources
 
@@ -54,6 +55,21 @@ MAX_INTERVAL_S = 5.0
 #: Backoff of a retried Create: first pause and cap.
 FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 20.0
+
+
+def rounds(budget_s: float, interval_s: float = FIRST_INTERVAL_S, *, sleep: Callable[[float], None] = time.sleep,
+           clock: Callable[[], float] = time.monotonic) -> Iterator[int]:
+    """The rounds of a poll: the first at once, each next one after a pause that grows by
+    GROWTH up to MAX_INTERVAL_S, none once ``budget_s`` is spent (a pause never runs past it).
+    The caller reads in each round and stops when it has what it waits for; one loop for every
+    wait of the run (the poller's jobs, the sweep's resources of any family)."""
+    deadline = clock() + budget_s
+    for n in itertools.count():
+        yield n
+        if clock() >= deadline:
+            return
+        sleep(min(interval_s, max(0.0, deadline - clock())))
+        interval_s = min(interval_s * GROWTH, MAX_INTERVAL_S)
 
 
 @dataclass
@@ -184,15 +200,13 @@ class Poller:
         is spent. Every read of each job, in order; each job is read at least once."""
         names = list(dict.fromkeys(names))
         reads: dict[str, list[Exchange]] = {name: [] for name in names}
-        deadline = self.clock() + self._budget(budget_s)
         pending = names
-        while pending:
+        for _ in rounds(self._budget(budget_s), interval_s, sleep=self.sleep, clock=self.clock):
             for name in pending:
                 reads[name].append(self.session.call(JOB.describe, {JOB.name_member: name}))
             pending = [name for name in pending if status_of(reads[name][-1]) in WAITING]
-            if not pending or self.clock() >= deadline:
-                return reads
-            interval_s = self._pause(interval_s, deadline)
+            if not pending:
+                break
         return reads
 
     def end(self, name: str, budget_s: float | None = None) -> list["Exchange"]:

@@ -10,7 +10,7 @@ import dataclasses
 import pytest
 
 from conformance.backends import BackendOptions, open_backend
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession
 
 
@@ -49,7 +49,7 @@ def test_a_create_interrupted_after_the_backend_stored_it_is_cleaned_up(session)
 
     session.caller.call = interrupted
     with pytest.raises(KeyboardInterrupt):
-        session.create_job(FOUNDING_CREATE, hint="cut")
+        setup_job(session, FOUNDING_CREATE, hint="cut")
     name = next(iter(session.unsettled))
     assert _exists(real, name) and name not in session.created
 
@@ -71,7 +71,7 @@ def test_a_refused_create_and_a_deleted_job_cost_the_cleanup_nothing(session):
 
     session.caller.call = refusing
     assert session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": session.new_name("no")}).is_client_error
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="gone")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="gone")
     assert session.call("DeleteCompilationJob", {"CompilationJobName": sent["CompilationJobName"]}).ok
     session.forget(sent["CompilationJobName"])
     session.sent.clear()
@@ -81,7 +81,7 @@ def test_a_refused_create_and_a_deleted_job_cost_the_cleanup_nothing(session):
 
 def test_a_duplicate_refused_keeps_the_first_job_for_cleanup(session):
     session, real = session
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="dup")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="dup")
     name = sent["CompilationJobName"]
     session.forget(name)  # as if Ctrl-C had cut the first Create short
     again = session.call("CreateCompilationJob", sent)

@@ -16,7 +16,7 @@ from conformance.backends import BackendOptions, open_backend
 from conformance.errors import UsageError
 from conformance.exchange import Exchange
 from conformance.faults import FaultProxy, Lifecycle, moto_server
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession
 from conformance.waiting import Poller, merge_stats, status_of
 
@@ -68,7 +68,7 @@ def session(proxy, clock):
 
 
 def _create(session, hint="w"):
-    sent, exchange = session.create_job(FOUNDING_CREATE, hint=hint)
+    sent, exchange = setup_job(session, FOUNDING_CREATE, hint=hint)
     assert exchange.ok, exchange.describe()
     return sent["CompilationJobName"]
 

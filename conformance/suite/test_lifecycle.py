@@ -19,7 +19,7 @@ from conformance import checks
 from conformance.checks import CheckContext
 from conformance.checks.lifecycle import TERMINAL
 from conformance.errors import CheckFailure
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import status_of
 
 #: Steps per state-machine run: a few jobs, each created, read, stopped or deleted.
@@ -82,7 +82,7 @@ def test_walk_until_terminal(conformance_session, conformance_note):
     legal and the terminal status never changes. Needs the job's own end (COMPLETED or
     FAILED, not a Stop): the one whole job this module waits for, while its early jobs run."""
     session = conformance_session
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="walk")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="walk")
     name = sent["CompilationJobName"]
     reads = session.poll(name)
     for r in reads:
@@ -107,7 +107,7 @@ def test_walk_until_terminal(conformance_session, conformance_note):
 def _stop_new_job(session, conformance_note, hint):
     """Create, read once, Stop at once. Returns (name, walk, stop exchange); skips with a
     fidelity note when the job had already ended, so no running job could be stopped."""
-    sent, _ = session.create_job(FOUNDING_CREATE, hint=hint)
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint=hint)
     name = sent["CompilationJobName"]
     _, first = _read(session, name)
     if first in TERMINAL:  # Stop of an ended job is test_stop_terminal_rejected's to judge
@@ -340,7 +340,7 @@ def test_state_machine(conformance_session):
     runs with their waits hundreds of times (minutes per finding): the failing run is reported
     as found, at most STEPS steps. Where jobs end at once, it is shrunk to a minimal one."""
     session = conformance_session
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="probe")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="probe")
     _, first = _read(session, sent["CompilationJobName"])
     current = settings()
     moving = first not in TERMINAL

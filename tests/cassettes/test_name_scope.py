@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conformance.backends import BackendOptions, open_backend
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession, run_prefix
 
 
@@ -31,7 +31,7 @@ def test_names_in_a_scope_ignore_earlier_names_and_stay_unique(session):
 
 def test_jobs_made_in_a_scope_are_deleted_on_exit(session):
     with session.name_scope("test_b/test_creates"):
-        sent, exchange = session.create_job(FOUNDING_CREATE, hint="scoped")
+        sent, exchange = setup_job(session, FOUNDING_CREATE, hint="scoped")
         assert exchange.ok and sent["CompilationJobName"] in session.created
     assert sent["CompilationJobName"] not in session.created
     gone = session.call("DescribeCompilationJob", {"CompilationJobName": sent["CompilationJobName"]})
