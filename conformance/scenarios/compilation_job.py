@@ -58,10 +58,10 @@ def valid_exchange(
     """Send a model-valid request of ``op`` (after whatever setup it needs)."""
     if op == "CreateCompilationJob":
         request = data.draw(create_requests(), label="CreateCompilationJob request")
-        sent = {**request, "CompilationJobName": session.new_name()}
-        exchange = session.call(op, sent)
-        if exchange.ok:
-            session.made(sent["CompilationJobName"])
+        prepared, exchange = session.send_create(request)
+        # The context holds the request as drawn, under its name (what the backend puts in, an
+        # account's role and S3 locations, is not the test's).
+        sent = {**request, "CompilationJobName": prepared["CompilationJobName"]}
         return exchange, CheckContext(sent=sent)
     if op == "ListCompilationJobs":
         import strategies
