@@ -57,12 +57,14 @@ FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 20.0
 
 
-def rounds(budget_s: float, interval_s: float = FIRST_INTERVAL_S, *, sleep: Callable[[float], None] = time.sleep,
-           clock: Callable[[], float] = time.monotonic) -> Iterator[int]:
+def rounds(budget_s: float, interval_s: float = FIRST_INTERVAL_S, *, sleep: Callable[[float], None] | None = None,
+           clock: Callable[[], float] | None = None) -> Iterator[int]:
     """The rounds of a poll: the first at once, each next one after a pause that grows by
     GROWTH up to MAX_INTERVAL_S, none once ``budget_s`` is spent (a pause never runs past it).
     The caller reads in each round and stops when it has what it waits for; one loop for every
-    wait of the run (the poller's jobs, the sweep's resources of any family)."""
+    wait of the run (the poller's jobs, the sweep's resources of any family). ``sleep`` and
+    ``clock`` default to the time module's (looked up per call)."""
+    sleep, clock = sleep or time.sleep, clock or time.monotonic
     deadline = clock() + budget_s
     for n in itertools.count():
         yield n

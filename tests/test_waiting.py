@@ -327,3 +327,38 @@ def test_ended_stays_ended_and_unreadable_is_not_live(upstream, clock):
         assert session.waiting.live() == 0
         session.caller.call = real
         session.cleanup()
+
+
+def test_rounds_pause_more_each_time_and_never_past_the_budget():
+    """The one poll loop of the run (the poller's jobs, SpecLedger's resources of any family):
+    the first round at once, growing pauses, no round once the budget is spent, the last pause
+    cut at the deadline."""
+    from conformance.waiting import FIRST_INTERVAL_S, GROWTH, MAX_INTERVAL_S, rounds
+
+    clock = Clock()
+    start = clock()
+    seen = [clock() - start for _ in rounds(30.0, sleep=clock.sleep, clock=clock)]
+    pauses = [b - a for a, b in zip(seen, seen[1:])]
+    assert seen[0] == 0 and pauses[0] == pytest.approx(FIRST_INTERVAL_S)
+    assert pauses[1] == pytest.approx(FIRST_INTERVAL_S * GROWTH) and max(pauses) <= MAX_INTERVAL_S
+    assert seen[-1] == pytest.approx(30.0) and clock.slept == pytest.approx(30.0)
+    assert [n for n in rounds(0.0, sleep=clock.sleep, clock=clock)] == [0]  # read once, no pause
+
+
+def test_spec_ledger_waits_for_a_resource_to_settle_with_the_run_s_rounds(monkeypatch):
+    """SpecLedger.wait_settled reads until the status is terminal, through waiting.rounds."""
+    from conformance import resources, waiting
+    from conformance.session import SpecLedger
+
+    clock = Clock()
+    monkeypatch.setattr(waiting.time, "sleep", clock.sleep)
+    monkeypatch.setattr(waiting.time, "monotonic", clock)
+    statuses = iter(["INPROGRESS", "INPROGRESS", "STOPPING", "STOPPED", "STOPPED"])
+    ledger = SpecLedger(caller=None, prefix="cf-x")  # type: ignore[arg-type]
+    monkeypatch.setattr(ledger, "status", lambda spec, ident: next(statuses))
+    spec = resources.spec("CompilationJob")
+    assert ledger.wait_settled(spec, {"CompilationJobName": "cf-x-1"}) == "STOPPED"
+    assert next(statuses) == "STOPPED"  # no read after the settled one
+    assert clock.slept == pytest.approx(waiting.FIRST_INTERVAL_S * (1 + waiting.GROWTH + waiting.GROWTH ** 2))
+    statuses = iter(["INPROGRESS", "COMPLETED"])
+    assert ledger.wait_settled(spec, {}, budget_s=0.0) == "INPROGRESS"  # no budget: one read

@@ -42,3 +42,16 @@ def test_the_cassette_backend_prefix_is_stable_across_workers(monkeypatch):
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw3")
     assert run_prefix("aws") == "cf-rec"
     assert run_prefix("moto") != run_prefix("moto") and run_prefix("moto").endswith("w3")
+
+
+def test_a_run_and_a_sweep_name_by_one_rule(session):
+    """RunSession and SpecLedger make names alike (recorded names must not drift between them):
+    ``<prefix>-[scope-][hint-]<n>``, the hint cut to 12 letters and digits."""
+    from conformance.session import SpecLedger, make_name
+
+    assert make_name("cf-rec", 3, "a b-c!") == "cf-rec-abc-3"
+    assert make_name("cf-rec", 1, "", "0a1b2c3d") == "cf-rec-0a1b2c3d-1"
+    assert make_name("cf-rec", 2, "averyveryverylonghint") == "cf-rec-averyveryver-2"
+    ledger = SpecLedger(caller=None, prefix="cf-rec")  # type: ignore[arg-type]
+    run = RunSession(session.backend, prefix="cf-rec")
+    assert [ledger.new_name("h"), ledger.new_name()] == [run.new_name("h"), run.new_name()] == ["cf-rec-h-1", "cf-rec-2"]
