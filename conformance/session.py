@@ -1,5 +1,10 @@
 """A run's view of a backend: one caller, one name prefix, and the jobs it made.
 
+The session sends and keeps books (names, what was created, waiting, cleanup); it does not
+judge what a backend answers: scenarios and checks do (``scenarios.setup_job`` applies
+``accepted`` to a setup Create). Its one look at an answer is for the run's own safety:
+isolation's ``leaves-list-working`` probe after each accepted Create.
+
 Safety (DESIGN.md): every job the suite creates carries the run's prefix; the suite only
 lists with that prefix as a filter and only stops or deletes names that start with it, and
 cleans up what it created, also after a failure or Ctrl-C.
