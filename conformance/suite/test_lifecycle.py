@@ -19,7 +19,7 @@ from conformance import checks
 from conformance.checks import CheckContext
 from conformance.checks.lifecycle import TERMINAL
 from conformance.errors import CheckFailure
-from conformance.scenarios import FOUNDING_CREATE, setup_job
+from conformance.scenarios import FOUNDING_CREATE, judge_setup, setup_job
 from conformance.session import status_of
 
 #: Steps per state-machine run: a few jobs, each created, read, stopped or deleted.
@@ -71,8 +71,7 @@ def early_jobs(conformance_session):
 def _accepted(early):
     """An early job's request, once its Create is judged accepted."""
     sent, created = early
-    checks.get("no-server-error")(created)
-    checks.get("accepted")(created)
+    judge_setup(created)
     return sent
 
 
@@ -247,12 +246,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self.failure is not None:
             return name
         with self.judging():
-            exchange = self.session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
-            if exchange.ok:
-                self.session.made(name)
-                self.session.waiting.keep(name)  # its model expects it to run until it stops it
-            checks.get("no-server-error")(exchange)
-            checks.get("accepted")(exchange)
+            setup_job(self.session, FOUNDING_CREATE, name=name)
+            self.session.waiting.keep(name)  # its model expects it to run until it stops it
         return name
 
     @rule(name=jobs)
