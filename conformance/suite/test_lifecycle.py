@@ -19,6 +19,7 @@ from conformance import checks
 from conformance.checks import CheckContext
 from conformance.checks.lifecycle import TERMINAL
 from conformance.errors import CheckFailure
+from conformance.checks.behaviour import summaries
 from conformance.scenarios import FOUNDING_CREATE, judge_setup, setup_job
 from conformance.session import status_of
 
@@ -39,12 +40,6 @@ def _read(session, name):
 
 def _walk(walk, stopped_after=None, exchange=None):
     checks.get("status-walk")(exchange, CheckContext(expect={"walk": walk, "stopped_after": stopped_after}))
-
-
-def _summaries(page):
-    body = page.wire_or_none()
-    items = body.get("CompilationJobSummaries") if isinstance(body, dict) else None
-    return [s for s in items if isinstance(s, dict)] if isinstance(items, list) else []
 
 
 def _reached_terminal(session, walk, what):
@@ -99,7 +94,7 @@ def test_walk_until_terminal(conformance_session, conformance_note):
         walk.append(status_of(reads[-1]))
     page = session.call("ListCompilationJobs", {"NameContains": name})
     checks.get("accepted")(page)
-    walk += [s.get("CompilationJobStatus") for s in _summaries(page) if s.get("CompilationJobName") == name]
+    walk += [s.get("CompilationJobStatus") for s in summaries(page, CheckContext()) if s.get("CompilationJobName") == name]
     _walk(walk, exchange=page)
 
 
@@ -271,7 +266,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         live = [n for n, job in self.model.items() if not job["deleted"]]
         gone = [n for n, job in self.model.items() if job["deleted"]]
         checks.get("listed-once")(page, CheckContext(expect={"live": live, "gone": gone}))
-        for summary in _summaries(page):
+        for summary in summaries(page, CheckContext()):
             if summary.get("CompilationJobName") in live:
                 self._see(summary["CompilationJobName"], summary.get("CompilationJobStatus"), page)
 
