@@ -189,15 +189,23 @@ def _refusing(session, code, times):
     return refused
 
 
-@pytest.mark.parametrize("code", ["ResourceLimitExceeded", "ThrottlingException"])
-def test_create_is_retried_with_backoff_and_counted(session, clock, code):
-    _refusing(session, code, 2)
+def test_a_create_refused_for_the_quota_is_retried_with_backoff_and_counted(session, clock):
+    _refusing(session, "ResourceLimitExceeded", 2)
     name = _create(session)
     assert name in session.created
     stats = session.waiting.stats()
-    assert stats["create_retries"] == {code: 2} and stats["creates_refused"] == 0
+    assert stats["create_retries"] == {"ResourceLimitExceeded": 2} and stats["creates_refused"] == 0
     assert clock.slept == pytest.approx(1.0 + 2.0)  # exponential backoff
     assert stats["create_retry_s"] == pytest.approx(3.0, abs=0.5)
+
+
+def test_a_throttled_create_is_the_caller_s_not_sent_again(session, clock):
+    """Throttling is retried by the Caller (tests/test_transient.py); a throttle it kept after
+    its attempts is the answer, not a second layer of retries."""
+    refused = _refusing(session, "ThrottlingException", 2)
+    _, exchange = session.send_create(FOUNDING_CREATE)
+    assert exchange.error_code == "ThrottlingException" and len(refused) == 1
+    assert clock.slept == 0 and session.waiting.stats()["create_retries"] == {}
 
 
 def test_create_refused_past_the_budget_is_given_up(session, clock):
