@@ -310,20 +310,3 @@ class Poller:
         left = [name for name, ex in answers.items()
                 if not ex.ok and ex.error_code not in ("ResourceNotFound", "ValidationException")]
         return [name for name in answers if name not in left], left
-
-
-def merge_stats(parts: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
-    """One process's figures, or the sum over pytest-xdist workers (each its own poller; peaks
-    add up, since the workers' jobs live side by side)."""
-    merged: dict[str, Any] = {}
-    for part in filter(None, parts):
-        for key, value in part.items():
-            if key == "max_live_jobs":
-                merged[key] = value
-            elif isinstance(value, dict):
-                into = merged.setdefault(key, {})
-                for code, n in value.items():
-                    into[code] = into.get(code, 0) + n
-            else:
-                merged[key] = round(merged.get(key, 0) + value, 3)
-    return merged

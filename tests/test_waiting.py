@@ -18,7 +18,7 @@ from conformance.exchange import Exchange
 from conformance.faults import FaultProxy, Lifecycle, moto_server
 from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession
-from conformance.waiting import Poller, merge_stats, status_of
+from conformance.waiting import Poller, status_of
 
 JOB_S = 4.0
 STOP_S = 1.0
@@ -226,10 +226,20 @@ def test_a_duplicate_create_is_not_retried_or_bounded(session, clock):
 
 
 def test_stats_of_xdist_workers_add_up():
-    one = {"max_live_jobs": 10, "bound_waits": 1, "bound_wait_s": 0.5, "create_retries": {"ResourceLimitExceeded": 1}}
-    two = {"max_live_jobs": 10, "bound_waits": 2, "bound_wait_s": 1.0, "create_retries": {"ThrottlingException": 3}}
-    assert merge_stats([one, None, two]) == {"max_live_jobs": 10, "bound_waits": 3, "bound_wait_s": 1.5,
-                                             "create_retries": {"ResourceLimitExceeded": 1, "ThrottlingException": 3}}
+    from conformance.exchange import add_up
+
+    one = {"max_live_jobs": 5, "bound_waits": 1, "bound_wait_s": 0.5, "create_retries": {"ResourceLimitExceeded": 1}}
+    two = {"max_live_jobs": 5, "bound_waits": 2, "bound_wait_s": 1.0004, "create_retries": {"ResourceLimitExceeded": 3},
+           "peak_live": 4}
+    assert add_up([one, None, two], kept=("max_live_jobs",)) == {
+        "max_live_jobs": 5, "bound_waits": 3, "bound_wait_s": 1.5, "create_retries": {"ResourceLimitExceeded": 4},
+        "peak_live": 4}
+    # the Callers' retry counts, per operation, the same way
+    retries = [{"ListX": {"exchanges": 3, "retried": 1, "retries": 2}}, None,
+               {"ListX": {"exchanges": 1, "retried": 0, "retries": 0},
+                "CreateX": {"exchanges": 2, "retried": 1, "retries": 1}}]
+    assert add_up(retries) == {"ListX": {"exchanges": 4, "retried": 1, "retries": 2},
+                               "CreateX": {"exchanges": 2, "retried": 1, "retries": 1}}
 
 
 def test_max_live_jobs_follows_the_settings_precedence(tmp_path, monkeypatch):

@@ -94,7 +94,8 @@ def test_walk_until_terminal(conformance_session, conformance_note):
         walk.append(status_of(reads[-1]))
     page = session.call("ListCompilationJobs", {"NameContains": name})
     checks.get("accepted")(page)
-    walk += [s.get("CompilationJobStatus") for s in summaries(page, CheckContext()) if s.get("CompilationJobName") == name]
+    walk += [s.get("CompilationJobStatus") for s in summaries(page, CheckContext())
+             if s.get("CompilationJobName") == name]
     _walk(walk, exchange=page)
 
 
