@@ -228,10 +228,12 @@ class RunSession:
         prepare = getattr(self.backend, "prepare", None)
         return prepare(operation, request) if prepare else request
 
-    def send_create(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
-        """Send Create under a fresh name of this run, unjudged (the caller judges the answer:
-        ``scenarios.setup_job`` applies ``accepted``); an accepted job is recorded for cleanup."""
-        sent = self.prepare(JOB.create, {**request, JOB.name_member: self.new_name(hint)})
+    def send_create(self, request: dict[str, Any], hint: str = "", *,
+                    name: str | None = None) -> tuple[dict[str, Any], Exchange]:
+        """Send Create under a fresh name of this run (or ``name``, one the caller made of the
+        run's prefix), unjudged (the caller judges the answer: ``scenarios.setup_job`` applies
+        ``accepted``); an accepted job is recorded for cleanup."""
+        sent = self.prepare(JOB.create, {**request, JOB.name_member: name or self.new_name(hint)})
         exchange = self.call(JOB.create, sent)
         if exchange.ok:
             self.made(sent[JOB.name_member])

@@ -10,6 +10,7 @@ import dataclasses
 import pytest
 
 from conformance.backends import BackendOptions, open_backend
+from conformance.errors import CheckFailure
 from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession
 
@@ -87,4 +88,18 @@ def test_a_duplicate_refused_keeps_the_first_job_for_cleanup(session):
     again = session.call("CreateCompilationJob", sent)
     assert again.is_client_error
     assert name in session.unsettled  # the refusal of the second Create is not the first's
+    assert session.cleanup() == [] and not _exists(real, name)
+
+
+def test_a_setup_job_under_a_chosen_name_is_judged_and_cleaned_up(session):
+    """The suite's listings and state machine name their jobs themselves: setup_job sends that
+    name, keeps it for cleanup once, and a refusal of it is ``accepted``'s finding."""
+    session, real = session
+    name = session.new_name("chosen") + "-c"
+    sent, exchange = setup_job(session, FOUNDING_CREATE, name=name)
+    assert sent["CompilationJobName"] == exchange.request["CompilationJobName"] == name
+    with pytest.raises(CheckFailure) as refused:
+        setup_job(session, FOUNDING_CREATE, name=name)  # the same name again: refused
+    assert refused.value.check == "accepted"
+    assert session.created == [name]
     assert session.cleanup() == [] and not _exists(real, name)

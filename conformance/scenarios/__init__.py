@@ -19,6 +19,7 @@ from .compilation_job import (
     FOUNDING_CREATE,
     create_requests,
     enum_values,
+    judge_setup,
     missing_name_exchange,
     setup_job,
     valid_exchange,
@@ -28,5 +29,5 @@ from .generic import CHECKS, FamilyRun, Sweeper, simplest
 
 __all__ = [
     "CHECKS", "FOUNDING_CREATE", "FamilyRun", "Sweeper", "create_requests", "enum_values",
-    "missing_name_exchange", "setup_job", "simplest", "valid_exchange", "value_create",
+    "judge_setup", "missing_name_exchange", "setup_job", "simplest", "valid_exchange", "value_create",
 ]

@@ -41,15 +41,25 @@ def create_requests() -> st.SearchStrategy[dict[str, Any]]:
     return strategies.requests(operation("CreateCompilationJob"))
 
 
-def setup_job(session: RunSession, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
-    """Create a job from ``request`` under a fresh name of the run, for a test or scenario to
-    work on. Returns the request as sent and its exchange. A refusal (or a server error) of
-    this model-valid request is a finding of ``accepted`` (``no-server-error``), raised here as
-    the CheckFailure that reports the setup failure; the session only sends and keeps books."""
-    sent, exchange = session.send_create(request, hint)
+def setup_job(
+    session: RunSession, request: dict[str, Any], hint: str = "", *, name: str | None = None
+) -> tuple[dict[str, Any], Exchange]:
+    """Create a job from ``request`` under a fresh name of the run (or ``name``, one a test
+    made of the run's prefix: a listing's stem, a state machine's), for a test or scenario to
+    work on. Returns the request as sent and its exchange, judged by :func:`judge_setup`; the
+    session only sends and keeps books."""
+    sent, exchange = session.send_create(request, hint, name=name)
+    judge_setup(exchange)
+    return sent, exchange
+
+
+def judge_setup(exchange: Exchange) -> Exchange:
+    """A refusal (or a server error) of a model-valid setup Create is a finding of
+    ``accepted`` (``no-server-error``), raised as the CheckFailure that reports it; for a
+    Create sent early and judged by the test that needs it (``session.send_create``)."""
     get("no-server-error")(exchange)
     get("accepted")(exchange)
-    return sent, exchange
+    return exchange
 
 
 def valid_exchange(

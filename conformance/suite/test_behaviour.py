@@ -9,7 +9,7 @@ from hypothesis import given
 from conformance import checks
 from conformance.checks import CheckContext
 from conformance.model import operation
-from conformance.scenarios import FOUNDING_CREATE, create_requests, setup_job
+from conformance.scenarios import FOUNDING_CREATE, create_requests, judge_setup, setup_job
 
 #: Pages a walk may take before the backend is judged never to end pagination.
 MAX_PAGES = 20
@@ -83,16 +83,13 @@ def listing_jobs(conformance_session, listing_first_batch):
         time.sleep(max(0.0, made_at + SPREAD_S - time.monotonic()))
     sent = [*sent, _listing_job(conformance_session, f"{stem}-d")]
     for _, exchange in sent:
-        checks.get("no-server-error")(exchange)
-        checks.get("accepted")(exchange)
+        judge_setup(exchange)
     return stem, [name for name, _ in sent]
 
 
 def _listing_job(session, name):
     """Send one listing job's Create (and, for ``-e``, its Stop): the name and the Create's answer."""
-    exchange = session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
-    if exchange.ok:
-        session.made(name)
+    _, exchange = session.send_create(FOUNDING_CREATE, name=name)
     if name.endswith("-e"):
         # Where jobs run for a while, this one ends STOPPED, the others COMPLETED: the
         # status filter and sort have two statuses to tell apart. The answer is judged by

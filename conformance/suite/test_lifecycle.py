@@ -19,7 +19,8 @@ from conformance import checks
 from conformance.checks import CheckContext
 from conformance.checks.lifecycle import TERMINAL
 from conformance.errors import CheckFailure
-from conformance.scenarios import FOUNDING_CREATE, setup_job
+from conformance.checks.behaviour import summaries
+from conformance.scenarios import FOUNDING_CREATE, judge_setup, setup_job
 from conformance.session import status_of
 
 #: Steps per state-machine run: a few jobs, each created, read, stopped or deleted.
@@ -39,12 +40,6 @@ def _read(session, name):
 
 def _walk(walk, stopped_after=None, exchange=None):
     checks.get("status-walk")(exchange, CheckContext(expect={"walk": walk, "stopped_after": stopped_after}))
-
-
-def _summaries(page):
-    body = page.wire_or_none()
-    items = body.get("CompilationJobSummaries") if isinstance(body, dict) else None
-    return [s for s in items if isinstance(s, dict)] if isinstance(items, list) else []
 
 
 def _reached_terminal(session, walk, what):
@@ -71,8 +66,7 @@ def early_jobs(conformance_session):
 def _accepted(early):
     """An early job's request, once its Create is judged accepted."""
     sent, created = early
-    checks.get("no-server-error")(created)
-    checks.get("accepted")(created)
+    judge_setup(created)
     return sent
 
 
@@ -100,7 +94,8 @@ def test_walk_until_terminal(conformance_session, conformance_note):
         walk.append(status_of(reads[-1]))
     page = session.call("ListCompilationJobs", {"NameContains": name})
     checks.get("accepted")(page)
-    walk += [s.get("CompilationJobStatus") for s in _summaries(page) if s.get("CompilationJobName") == name]
+    walk += [s.get("CompilationJobStatus") for s in summaries(page, CheckContext())
+             if s.get("CompilationJobName") == name]
     _walk(walk, exchange=page)
 
 
@@ -247,12 +242,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self.failure is not None:
             return name
         with self.judging():
-            exchange = self.session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
-            if exchange.ok:
-                self.session.made(name)
-                self.session.waiting.keep(name)  # its model expects it to run until it stops it
-            checks.get("no-server-error")(exchange)
-            checks.get("accepted")(exchange)
+            setup_job(self.session, FOUNDING_CREATE, name=name)
+            self.session.waiting.keep(name)  # its model expects it to run until it stops it
         return name
 
     @rule(name=jobs)
@@ -276,7 +267,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         live = [n for n, job in self.model.items() if not job["deleted"]]
         gone = [n for n, job in self.model.items() if job["deleted"]]
         checks.get("listed-once")(page, CheckContext(expect={"live": live, "gone": gone}))
-        for summary in _summaries(page):
+        for summary in summaries(page, CheckContext()):
             if summary.get("CompilationJobName") in live:
                 self._see(summary["CompilationJobName"], summary.get("CompilationJobStatus"), page)
 
