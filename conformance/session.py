@@ -313,13 +313,25 @@ class SpecLedger:
         self.prefix = prefix
         self.poll_budget = poll_budget
         self._counter = itertools.count(1)
+        self._scope = ""
         #: family -> identifiers of what this run created and has not deleted (in order).
         self.live: dict[str, list[dict[str, Any]]] = {}
         self._specs: dict[str, Any] = {}
 
     def new_name(self, hint: str = "") -> str:
         hint = "".join(ch for ch in hint if ch.isalnum())[:12]
-        return f"{self.prefix}-{hint + '-' if hint else ''}{next(self._counter)}"
+        return f"{self.prefix}-{self._scope}{hint + '-' if hint else ''}{next(self._counter)}"
+
+    @contextlib.contextmanager
+    def name_scope(self, key: str) -> Iterator[None]:
+        """Names made inside are ``<prefix>-<digest of key>-[hint-]<n>``, counted from 1, so a
+        family's names do not depend on which families ran before it (cassettes match by name)."""
+        saved = self._scope, self._counter
+        self._scope, self._counter = hashlib.sha1(key.encode("utf-8")).hexdigest()[:6] + "-", itertools.count(1)
+        try:
+            yield
+        finally:
+            self._scope, self._counter = saved
 
     def owns(self, name: Any) -> bool:
         return isinstance(name, str) and name.startswith(self.prefix + "-")
