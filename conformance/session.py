@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import os
 import secrets
+import time
 from typing import Any, Iterator
 
 from .backends import Backend
@@ -314,24 +315,30 @@ class SpecLedger:
         self.poll_budget = poll_budget
         self._counter = itertools.count(1)
         self._scope = ""
+        self._hints: dict[str, Any] = {}
+        #: What :meth:`wait_settled` reads and sleeps with (``monotonic``, ``sleep``); a sweep
+        #: cassette notes the readings and a replay hands them back, so it polls as often.
+        self.clock: Any = time
         #: family -> identifiers of what this run created and has not deleted (in order).
         self.live: dict[str, list[dict[str, Any]]] = {}
         self._specs: dict[str, Any] = {}
 
     def new_name(self, hint: str = "") -> str:
         hint = "".join(ch for ch in hint if ch.isalnum())[:12]
-        return f"{self.prefix}-{self._scope}{hint + '-' if hint else ''}{next(self._counter)}"
+        counter = self._hints.setdefault(hint, itertools.count(1)) if self._scope else self._counter
+        return f"{self.prefix}-{self._scope}{hint + '-' if hint else ''}{next(counter)}"
 
     @contextlib.contextmanager
     def name_scope(self, key: str) -> Iterator[None]:
-        """Names made inside are ``<prefix>-<digest of key>-[hint-]<n>``, counted from 1, so a
-        family's names do not depend on which families ran before it (cassettes match by name)."""
-        saved = self._scope, self._counter
-        self._scope, self._counter = hashlib.sha1(key.encode("utf-8")).hexdigest()[:6] + "-", itertools.count(1)
+        """Names made inside are ``<prefix>-<digest of key>-[hint-]<n>``, counted per hint from 1,
+        so a family's names depend neither on the families before it nor on which other
+        scenarios ran (cassettes match requests by name)."""
+        saved = self._scope, self._hints
+        self._scope, self._hints = hashlib.sha1(key.encode("utf-8")).hexdigest()[:6] + "-", {}
         try:
             yield
         finally:
-            self._scope, self._counter = saved
+            self._scope, self._hints = saved
 
     def owns(self, name: Any) -> bool:
         return isinstance(name, str) and name.startswith(self.prefix + "-")
@@ -358,15 +365,14 @@ class SpecLedger:
 
     def wait_settled(self, spec: Any, ident: dict[str, Any], budget_s: float | None = None) -> str | None:
         """Poll Describe until the status is terminal (or there is none); bounded."""
-        import time
-
-        deadline = time.monotonic() + (self.poll_budget if budget_s is None else budget_s)
+        clock = self.clock
+        deadline = clock.monotonic() + (self.poll_budget if budget_s is None else budget_s)
         interval = 0.2
         while True:
             status = self.status(spec, ident)
-            if spec.settled(status) or time.monotonic() >= deadline:
+            if spec.settled(status) or clock.monotonic() >= deadline:
                 return status
-            time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+            clock.sleep(min(interval, max(0.0, deadline - clock.monotonic())))
             interval = min(interval * 1.5, 10.0)
 
     def delete(self, spec: Any, ident: dict[str, Any]) -> Exchange:

@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from . import replay
 from .hooks import CassetteManager, unmatched
-from .provenance import METADATA_KEY, SUFFIX, RecordingConfig, _relative
-
-#: Where a family's cassette lives under the cassette folder.
-SWEEP_DIR = "sweep"
+from .provenance import METADATA_KEY, SUFFIX, SWEEP_DIR, RecordingConfig, _relative
 #: The commands that (re)record the sweep's cassettes: against moto's server, on a real account.
 RECORD_SWEEP_FIXTURES_COMMAND = "conformance record-fixtures --sweep"
 RECORD_SWEEP_AWS_COMMAND = "conformance sweep --backend aws --record-mode once"
@@ -51,10 +49,34 @@ class Draws:
         #: set when the cassette could not answer (a request or a draw it lacks)
         self.missed = False
         self.values: dict[str, dict[str, Any]] = {}
+        #: the clock readings of the family's waits (:meth:`monotonic`), in order
+        self.readings: list[float] = []
+        self._next_reading = 0
         for run in (stored or {}).get("runs") or []:
             for line in run:
                 entry = json.loads(line)
-                self.values[entry["simplest"]] = entry
+                if "clock" in entry:
+                    self.readings = list(entry["clock"])
+                else:
+                    self.values[entry["simplest"]] = entry
+
+    def monotonic(self) -> float:
+        """The session's clock while it waits for a resource to settle: real readings, noted
+        while recording; the noted ones in replay, so a replay polls exactly as often."""
+        if not self.replaying:
+            self.readings.append(time.monotonic())
+            return self.readings[-1]
+        if self._next_reading >= len(self.readings):
+            self.missed = True
+            raise StaleCassette(f"stale cassette: {self.shown} waits longer than was recorded; re-record it "
+                                f"with `{RECORD_SWEEP_FIXTURES_COMMAND}` (moto server) or "
+                                f"`{RECORD_SWEEP_AWS_COMMAND}` (real AWS)")
+        self._next_reading += 1
+        return self.readings[self._next_reading - 1]
+
+    def sleep(self, seconds: float) -> None:
+        if not self.replaying:
+            time.sleep(seconds)
 
     def simplest(self, key: str, draw: Callable[[], Any]) -> Any:
         entry = self.values.get(key)
@@ -76,7 +98,10 @@ class Draws:
         return value
 
     def metadata(self) -> dict[str, Any]:
-        return {"format": replay.FORMAT, "runs": [[replay.dumps(v) for v in self.values.values()]]}
+        lines = [replay.dumps(v) for v in self.values.values()]
+        if self.readings:
+            lines.append(replay.dumps({"clock": self.readings}))
+        return {"format": replay.FORMAT, "runs": [lines]}
 
 
 def family_cassette(directory: Path, family: str) -> Path:

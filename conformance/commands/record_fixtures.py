@@ -113,7 +113,10 @@ def record_sweep(args: argparse.Namespace) -> int:
         raise UsageError("--sweep records the sweep's cassettes: --prune and pytest arguments are the suite's")
     sweep_args = argparse.Namespace(
         backend="aws", endpoint_url=None, region="us-east-1", output=args.output, family=args.family,
-        check=None, poll_budget=60.0, record_mode="rewrite", cassette_dir=args.cassette_dir)
+        check=None, poll_budget=60.0, record_mode="rewrite", cassette_dir=args.cassette_dir,
+        # moto's server answers the same on every attempt (a bare 500 for what it lacks), and a
+        # replay sends each call once: retries would only add backoff and dead interactions
+        max_attempts=1)
     with moto_server() as url, _environment():
         sweep_args.endpoint_url = url
         code = sweep.main(sweep_args)

@@ -38,6 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cassette-dir", default="cassettes", metavar="DIR",
                         help="--backend aws: where the cassettes are; a family's is sweep/<Family>.yaml "
                              "(default cassettes/)")
+    parser.add_argument("--max-attempts", default=8, type=int, metavar="N",
+                        help="attempts per call, retries included (default 8; a replay sends each once)")
     parser.add_argument("--poll-budget", default=60.0, type=float, metavar="SECONDS",
                         help="how long cleanup may wait for one resource to settle (default 60)")
 
@@ -75,7 +77,7 @@ def cassettes(args: argparse.Namespace) -> "SweepCassettes | None":
 
 def main(args: argparse.Namespace) -> int:
     options = BackendOptions(kind=args.backend, endpoint=args.endpoint_url, region=args.region,
-                             record_mode=args.record_mode).validate()
+                             record_mode=args.record_mode, max_attempts=args.max_attempts).validate()
     _validate(args)
     if args.endpoint_url:
         check_reachable(args.endpoint_url)

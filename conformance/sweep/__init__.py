@@ -112,11 +112,11 @@ def _recorded_family(cassettes: SweepCassettes, ledger: SpecLedger, spec: resour
         return run
     with ledger.name_scope(spec.family), cassettes.family(spec.family, ledger.caller.client) as draws:
         scenarios._create_request.cache_clear()  # a cached draw would be neither noted nor replayed
-        scenarios.DRAWS = draws
+        scenarios.DRAWS, ledger.clock = draws, draws
         try:
             return sweep_family(ledger, spec, made, checks)
         finally:
-            scenarios.DRAWS = None
+            scenarios.DRAWS, ledger.clock = None, time
             scenarios._create_request.cache_clear()
 
 
