@@ -27,10 +27,16 @@ RECORD_SWEEP_FIXTURES_COMMAND = "conformance record-fixtures --sweep"
 RECORD_SWEEP_AWS_COMMAND = "conformance sweep --backend aws --record-mode once"
 
 
-class StaleCassette(BaseException):
+class StaleSweepCassette(BaseException):
     """A replayed family needs what its cassette does not hold (a request, a draw). A
     BaseException, like pytest's skip: the exchange layer turns every Exception into a
     verdict, and this must stop the family instead, where it is reported."""
+
+
+def stale(shown: str, why: str) -> StaleSweepCassette:
+    """``stale cassette: <file> <why>; re-record ...``: the message ``run`` gives a stale test."""
+    return StaleSweepCassette(f"stale cassette: {shown} {why}; re-record it with `{RECORD_SWEEP_FIXTURES_COMMAND}` "
+                              f"(moto server) or `{RECORD_SWEEP_AWS_COMMAND}` (real AWS)")
 
 
 class RecordedDrawError(Exception):
@@ -55,8 +61,8 @@ class Draws:
         for run in (stored or {}).get("runs") or []:
             for line in run:
                 entry = json.loads(line)
-                if "clock" in entry:
-                    self.readings = list(entry["clock"])
+                if "clock" in entry:  # a recording (new_episodes too) notes its own waits
+                    self.readings = list(entry["clock"]) if replaying else []
                 else:
                     self.values[entry["simplest"]] = entry
 
@@ -68,9 +74,7 @@ class Draws:
             return self.readings[-1]
         if self._next_reading >= len(self.readings):
             self.missed = True
-            raise StaleCassette(f"stale cassette: {self.shown} waits longer than was recorded; re-record it "
-                                f"with `{RECORD_SWEEP_FIXTURES_COMMAND}` (moto server) or "
-                                f"`{RECORD_SWEEP_AWS_COMMAND}` (real AWS)")
+            raise stale(self.shown, "waits longer than was recorded")
         self._next_reading += 1
         return self.readings[self._next_reading - 1]
 
@@ -86,9 +90,7 @@ class Draws:
             return replay.decode(entry["value"])
         if self.replaying:
             self.missed = True
-            raise StaleCassette(f"stale cassette: {self.shown} holds no draw for {key}; re-record it "
-                                f"with `{RECORD_SWEEP_FIXTURES_COMMAND}` (moto server) or "
-                                f"`{RECORD_SWEEP_AWS_COMMAND}` (real AWS)")
+            raise stale(self.shown, f"holds no draw for {key}")
         try:
             value = draw()
         except Exception as exc:
@@ -145,7 +147,7 @@ class SweepCassettes:
     def family(self, family: str, client: Any) -> Iterator[Draws]:
         """Inside, ``client``'s calls go to (or come from) the family's cassette and the
         ``simplest()`` draws are noted (or replayed) by the :class:`Draws` yielded; a request
-        the cassette does not hold raises :class:`StaleCassette`."""
+        the cassette does not hold raises :class:`StaleSweepCassette`."""
         path = family_cassette(self.config.cassette_dir, family)
         shown = _relative(path, self.root)
         mode = self.config.record_mode
@@ -165,9 +167,7 @@ class SweepCassettes:
                 why = unmatched(caught_exception, operation) if caught_exception is not None else None
                 if why:
                     draws.missed = True
-                    raise StaleCassette(f"stale cassette: {shown} {why}; re-record it with "
-                                        f"`{RECORD_SWEEP_FIXTURES_COMMAND}` (moto server) or "
-                                        f"`{RECORD_SWEEP_AWS_COMMAND}` (real AWS)")
+                    raise stale(shown, why)
 
             client.meta.events.register_first(f"needs-retry.{service}", on_miss)
             try:

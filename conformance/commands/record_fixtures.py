@@ -7,6 +7,7 @@ draws next to its interactions (:mod:`conformance.cassettes.replay`), so the shi
 replay with whatever versions a user installs. Replaying them (``conformance run --backend
 aws``) then needs neither a server nor a network. Recording against the real API is
 ``conformance run --backend aws --record-mode once`` with an account configured (README).
+``--sweep`` records the sweep's cassettes instead (one per resource family, ``sweep/``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """``conformance sweep``: the generic checks over every resource family of the model a backend
 implements (``conformance.sweep``), one report in the format of ``conformance run``.
+``--backend aws`` replays the sweep's cassettes (``<cassette dir>/sweep/<Family>.yaml``, see
+:mod:`conformance.cassettes.sweep`), or records them with ``--record-mode``.
 
 Exit codes as ``conformance run``: 0 every check passed or was skipped, 1 one failed,
 2 bad input (one line) or a sweep that judged nothing.

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from .. import reports
 from .. import resources
 from ..backends import Backend
-from ..cassettes.sweep import StaleCassette, SweepCassettes, family_cassette
+from ..cassettes.sweep import StaleSweepCassette, SweepCassettes, family_cassette
 from ..checks.clauses import WireClauses, results as wire_results
 from ..exchange import Caller
 from ..session import SpecLedger, run_prefix
@@ -63,7 +63,7 @@ def sweep_family(ledger: SpecLedger, spec: resources.ResourceSpec, made: dict[st
     ledger.caller.observers.append(wire)
     try:
         Sweeper(ledger, run, made, clauses).sweep(checks)
-    except StaleCassette as exc:  # replay: what the family's cassette lacks stops it, said once
+    except StaleSweepCassette as exc:  # replay: what the family's cassette lacks stops it, said once
         run.status = "stale cassette"
         run.skip(spec.create, "sweep", "cassette", str(exc))
         run.results[-1]["stale_cassette"] = str(exc).split(" ", 3)[2]
