@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import UsageError
 
@@ -32,6 +32,27 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: Numeric settings: key -> (type, what a value must be, whether a value is allowed). One
+#: parser, so a bad value from any source gets the same one-line refusal.
+NUMBERS: dict[str, tuple[type, str, Callable[[float], bool]]] = {
+    "max_attempts": (int, "a whole number, at least 1", lambda n: n >= 1),
+    "read_timeout": (float, "a positive number of seconds", lambda n: n > 0),
+    "poll_budget": (float, "a number of seconds, not negative", lambda n: n >= 0),
+    "max_live_jobs": (int, "a whole number, not negative (0: no bound)", lambda n: n >= 0),
+}
+
+
+def _number(key: str, value: Any) -> int | float:
+    kind, what, allowed = NUMBERS[key]
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{key} must be {what}, got {value!r}") from None
+    if not allowed(number):
+        raise UsageError(f"{key} must be {what}, got {value!r}")
+    return number
+
+
 def pyproject_settings(root: Path) -> dict[str, Any]:
     path = root / "pyproject.toml"
     if not path.is_file():
@@ -47,7 +68,8 @@ def pyproject_settings(root: Path) -> dict[str, Any]:
 
 
 def resolve(cli: dict[str, Any], root: Path) -> dict[str, Any]:
-    """Merge the four sources for every known key; unknown pyproject keys are refused."""
+    """Merge the four sources for every known key; other pyproject keys (read by other
+    rooms, e.g. recording) pass through untouched."""
     project = pyproject_settings(root)
     settings: dict[str, Any] = {}
     for key, default in DEFAULTS.items():
@@ -62,28 +84,8 @@ def resolve(cli: dict[str, Any], root: Path) -> dict[str, Any]:
         settings[key] = value
         if key == "read_timeout" and value is default:  # no source set it: the backend's default
             settings[key] = READ_TIMEOUTS.get(settings["backend"], default)
-    try:
-        settings["max_attempts"] = int(settings["max_attempts"])
-    except (TypeError, ValueError):
-        raise UsageError(f"max_attempts must be a whole number, got {settings['max_attempts']!r}") from None
-    try:
-        settings["read_timeout"] = float(settings["read_timeout"])
-    except (TypeError, ValueError):
-        raise UsageError(f"read_timeout must be a number of seconds, got {settings['read_timeout']!r}") from None
-    if settings["read_timeout"] <= 0:
-        raise UsageError("read_timeout must be positive")
-    try:
-        settings["poll_budget"] = float(settings["poll_budget"])
-    except (TypeError, ValueError):
-        raise UsageError(f"poll_budget must be a number of seconds, got {settings['poll_budget']!r}") from None
-    if settings["poll_budget"] < 0:
-        raise UsageError("poll_budget must not be negative")
-    try:
-        settings["max_live_jobs"] = int(settings["max_live_jobs"])
-    except (TypeError, ValueError):
-        raise UsageError(f"max_live_jobs must be a whole number (0: no bound), got {settings['max_live_jobs']!r}") from None
-    if settings["max_live_jobs"] < 0:
-        raise UsageError("max_live_jobs must not be negative (0: no bound)")
+    for key in NUMBERS:
+        settings[key] = _number(key, settings[key])
     # Keys consumed by other rooms (e.g. recording configuration) pass through untouched.
     settings.update({k: v for k, v in project.items() if k not in DEFAULTS})
     return settings

@@ -242,7 +242,7 @@ _THROTTLING = frozenset(standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODE
 
 class RetryCounter:
     """Counts, per operation, exchanges, those retried and their retries (report ``retries``);
-    plain JSON-able state, so xdist workers can ship it and :func:`merge_retries` add them up."""
+    plain JSON-able state, so xdist workers can ship it and :func:`add_up` add them up."""
 
     def __init__(self) -> None:
         self.counts: dict[str, dict[str, int]] = {}
@@ -258,14 +258,21 @@ class RetryCounter:
         return {op: dict(entry) for op, entry in self.counts.items()}
 
 
-def merge_retries(states: Any) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = {}
-    for state in states:
-        for op, entry in (state or {}).items():
-            total = out.setdefault(op, {"exchanges": 0, "retried": 0, "retries": 0})
-            for key in total:
-                total[key] += int(entry.get(key, 0))
-    return {op: out[op] for op in sorted(out)}
+def add_up(parts: Any, *, kept: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The figures of several pytest-xdist workers as one run's (the report's ``retries`` and
+    ``waiting``): numbers add up (rounded to the millisecond), nested dicts add up key by key,
+    a key of ``kept`` (a setting, not a count) keeps a worker's value; a worker that sent
+    nothing (None) adds nothing."""
+    out: dict[str, Any] = {}
+    for part in filter(None, parts):
+        for key, value in part.items():
+            if key in kept:
+                out[key] = value
+            elif isinstance(value, dict):
+                out[key] = add_up([out.get(key), value])
+            else:
+                out[key] = round(out.get(key, 0) + value, 3)
+    return out
 
 
 class Caller:

@@ -601,11 +601,12 @@ class ResultCollector:
         extra: dict[str, Any] = {"poll_budget_s": resolved["poll_budget"], "max_live_jobs": resolved["max_live_jobs"],
                                  "max_attempts": resolved["max_attempts"]}
         if self.states:
-            from .exchange import merge_retries
-            from .waiting import merge_stats
+            from .exchange import add_up
 
-            extra["waiting"] = merge_stats(s.get("waiting") for s in self.states)
-            extra["retries"] = merge_retries(s.get("retries") for s in self.states)
+            # Each worker its own poller: its peak of live jobs adds up, since the workers'
+            # jobs live side by side.
+            extra["waiting"] = add_up((s.get("waiting") for s in self.states), kept=("max_live_jobs",))
+            extra["retries"] = dict(sorted(add_up(s.get("retries") for s in self.states).items()))
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             extra["interrupted"] = True  # a partial report: the results finished before Ctrl-C
         if resolved["backend"] == "aws":

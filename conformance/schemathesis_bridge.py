@@ -408,10 +408,10 @@ class RunExplorer:
     def _own_job(self) -> str:
         """A fresh job of this run or, when the backend refuses to create one, a name of this
         run that does not exist (the call is then judged on its error answer)."""
-        from .scenarios import FOUNDING_CREATE
+        from .scenarios import FOUNDING_CREATE, setup_job
 
         try:
-            sent, _ = self.session.create_job(FOUNDING_CREATE, hint="st")
+            sent, _ = setup_job(self.session, FOUNDING_CREATE, hint="st")
         except CheckFailure:
             return self.session.new_name("st-missing")
         return sent["CompilationJobName"]

@@ -1,5 +1,10 @@
 """A run's view of a backend: one caller, one name prefix, and the jobs it made.
 
+The session sends and keeps books (names, what was created, waiting, cleanup); it does not
+judge what a backend answers: scenarios and checks do (``scenarios.setup_job`` applies
+``accepted`` to a setup Create). Its one look at an answer is for the run's own safety:
+isolation's ``leaves-list-working`` probe after each accepted Create.
+
 Safety (DESIGN.md): every job the suite creates carries the run's prefix; the suite only
 lists with that prefix as a filter and only stops or deletes names that start with it, and
 cleans up what it created, also after a failure or Ctrl-C.
@@ -16,7 +21,7 @@ import time
 from typing import Any, Iterator
 
 from .backends import Backend
-from .errors import Blocked, CheckFailure
+from .errors import Blocked
 from .exchange import Caller, Exchange, _jsonable
 from . import waiting
 from .waiting import Poller, status_of
@@ -28,6 +33,13 @@ JOB = waiting.JOB
 #: Upper bound on pages walked in cleanup, so a backend that never ends pagination
 #: cannot hang the run.
 MAX_CLEANUP_PAGES = 50
+
+
+def make_name(prefix: str, n: int, hint: str = "", scope: str = "") -> str:
+    """``<prefix>-[scope-][hint-]<n>``: the one rule for a name of the run, whatever its family
+    (the hint keeps at most 12 letters and digits, so any name a member's pattern allows)."""
+    hint = "".join(ch for ch in hint if ch.isalnum())[:12]
+    return "-".join(part for part in (prefix, scope, hint, str(n)) if part)
 
 
 def run_prefix(kind: str) -> str:
@@ -71,9 +83,7 @@ class RunSession:
         self.waiting = Poller(self)
 
     def new_name(self, hint: str = "") -> str:
-        hint = "".join(ch for ch in hint if ch.isalnum())[:12]
-        scope = f"{self._scope}-" if self._scope else ""
-        return f"{self.prefix}-{scope}{hint + '-' if hint else ''}{next(self._counter)}"
+        return make_name(self.prefix, next(self._counter), hint, self._scope)
 
     @contextlib.contextmanager
     def name_scope(self, key: str, *, cleanup: bool = True) -> Iterator[None]:
@@ -219,23 +229,12 @@ class RunSession:
         prepare = getattr(self.backend, "prepare", None)
         return prepare(operation, request) if prepare else request
 
-    def create_job(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
-        """Create a job from ``request`` under a fresh name of this run.
-
-        Returns the request as sent and its exchange. A refusal of this model-valid request
-        is a finding of the ``accepted`` check, raised here so setup failures are reported.
-        """
-        from .checks import get
-
-        sent, exchange = self.send_create(request, hint)
-        get("no-server-error")(exchange)
-        get("accepted")(exchange)
-        return sent, exchange
-
-    def send_create(self, request: dict[str, Any], hint: str = "") -> tuple[dict[str, Any], Exchange]:
-        """Send Create under a fresh name of this run, unjudged (the caller judges the answer);
-        an accepted job is recorded for cleanup."""
-        sent = self.prepare(JOB.create, {**request, JOB.name_member: self.new_name(hint)})
+    def send_create(self, request: dict[str, Any], hint: str = "", *,
+                    name: str | None = None) -> tuple[dict[str, Any], Exchange]:
+        """Send Create under a fresh name of this run (or ``name``, one the caller made of the
+        run's prefix), unjudged (the caller judges the answer: ``scenarios.setup_job`` applies
+        ``accepted``); an accepted job is recorded for cleanup."""
+        sent = self.prepare(JOB.create, {**request, JOB.name_member: name or self.new_name(hint)})
         exchange = self.call(JOB.create, sent)
         if exchange.ok:
             self.made(sent[JOB.name_member])
@@ -294,14 +293,7 @@ class RunSession:
         return left
 
 
-def require(check_name: str, exchange: Exchange, ctx: Any = None) -> bool:
-    """Run a registered check on ``exchange``; CheckFailure propagates to the test."""
-    from .checks import get
-
-    return get(check_name)(exchange, ctx)
-
-
-__all__ = ["RunSession", "require", "CheckFailure", "run_prefix", "status_of"]
+__all__ = ["RunSession", "SpecLedger", "make_name", "run_prefix", "status_of"]
 
 
 class SpecLedger:
@@ -324,9 +316,8 @@ class SpecLedger:
         self._specs: dict[str, Any] = {}
 
     def new_name(self, hint: str = "") -> str:
-        hint = "".join(ch for ch in hint if ch.isalnum())[:12]
         counter = self._hints.setdefault(hint, itertools.count(1)) if self._scope else self._counter
-        return f"{self.prefix}-{self._scope}{hint + '-' if hint else ''}{next(counter)}"
+        return make_name(self.prefix, next(counter), hint, self._scope)
 
     @contextlib.contextmanager
     def name_scope(self, key: str) -> Iterator[None]:
@@ -334,7 +325,7 @@ class SpecLedger:
         so a family's names depend neither on the families before it nor on which other
         scenarios ran (cassettes match requests by name)."""
         saved = self._scope, self._hints
-        self._scope, self._hints = hashlib.sha1(key.encode("utf-8")).hexdigest()[:6] + "-", {}
+        self._scope, self._hints = hashlib.sha1(key.encode("utf-8")).hexdigest()[:6], {}
         try:
             yield
         finally:
@@ -364,16 +355,16 @@ class SpecLedger:
         return spec.status_of(exchange.wire_or_none()) if exchange.ok else None
 
     def wait_settled(self, spec: Any, ident: dict[str, Any], budget_s: float | None = None) -> str | None:
-        """Poll Describe until the status is terminal (or there is none); bounded."""
+        """Poll Describe until the status is terminal (or there is none); bounded, with the
+        run's pauses (:func:`conformance.waiting.rounds`) on the ledger's clock."""
+        status = None
         clock = self.clock
-        deadline = clock.monotonic() + (self.poll_budget if budget_s is None else budget_s)
-        interval = 0.2
-        while True:
+        for _ in waiting.rounds(self.poll_budget if budget_s is None else budget_s,
+                                sleep=clock.sleep, clock=clock.monotonic):
             status = self.status(spec, ident)
-            if spec.settled(status) or clock.monotonic() >= deadline:
-                return status
-            clock.sleep(min(interval, max(0.0, deadline - clock.monotonic())))
-            interval = min(interval * 1.5, 10.0)
+            if spec.settled(status):
+                break
+        return status
 
     def delete(self, spec: Any, ident: dict[str, Any]) -> Exchange:
         """Stop a running resource, wait until it settles, delete it; forget it once gone."""

@@ -8,8 +8,11 @@ slowest chain of waits, not with jobs x job duration (DESIGN.md, Time).
 * A bound on live jobs (``max_live_jobs``, ``--max-live-jobs``): from half of it on, a Create
   first stops the jobs no test needs running any more (made by an earlier test or an earlier
   Hypothesis example, not kept, not a fixture's); at the bound it waits until one has ended.
-* A Create answered ``ResourceLimitExceeded`` (a declared error of CreateCompilationJob) or a
-  throttling error is sent again with exponential backoff within the poll budget.
+* A Create answered ``ResourceLimitExceeded`` (a declared error of CreateCompilationJob: a
+  quota of live jobs, not a throttle) is sent again, after stopping the jobs no test needs,
+  with exponential backoff within the poll budget. Throttling is the Caller's alone
+  (conformance.exchange: botocore's standard mode retries its throttling codes within
+  ``--max-attempts``): a Create it gave up on is not sent again here.
 
 Every figure (waits, their seconds, retries by error code, stops, the peak of live jobs) is
 in :meth:`Poller.stats`, which the report shows as ``waiting``. No thread: the run's own loop
@@ -19,9 +22,10 @@ wait inside the test that waited.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from . import resources
 
@@ -42,10 +46,9 @@ WAITING = frozenset(JOB.status_enum) - TERMINAL
 STOPPABLE = WAITING - {"STOPPING"}
 #: What the poller notes for a job whose Describe showed no lifecycle status.
 UNREADABLE = "<unreadable>"
-#: Create answers worth sending again after a pause: the account's job quota, and throttling
-#: (the common AWS JSON throttling codes).
-RETRIED = frozenset({"ResourceLimitExceeded", "ThrottlingException", "Throttling", "TooManyRequestsException",
-                     "RequestLimitExceeded"})
+#: The Create answer the poller waits out: the account's quota of live jobs (model: a declared
+#: error of CreateCompilationJob; not among botocore's throttling codes, so the Caller keeps it).
+QUOTA = "ResourceLimitExceeded"
 #: Polling: the first pause, its growth per round, its cap (a real job of minutes costs a few
 #: dozen reads; a simulated one of seconds is seen ended within ~30% of its duration).
 FIRST_INTERVAL_S = 0.2
@@ -54,6 +57,23 @@ MAX_INTERVAL_S = 5.0
 #: Backoff of a retried Create: first pause and cap.
 FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 20.0
+
+
+def rounds(budget_s: float, interval_s: float = FIRST_INTERVAL_S, *, sleep: Callable[[float], None] | None = None,
+           clock: Callable[[], float] | None = None) -> Iterator[int]:
+    """The rounds of a poll: the first at once, each next one after a pause that grows by
+    GROWTH up to MAX_INTERVAL_S, none once ``budget_s`` is spent (a pause never runs past it).
+    The caller reads in each round and stops when it has what it waits for; one loop for every
+    wait of the run (the poller's jobs, the sweep's resources of any family). ``sleep`` and
+    ``clock`` default to the time module's (looked up per call)."""
+    sleep, clock = sleep or time.sleep, clock or time.monotonic
+    deadline = clock() + budget_s
+    for n in itertools.count():
+        yield n
+        if clock() >= deadline:
+            return
+        sleep(min(interval_s, max(0.0, deadline - clock())))
+        interval_s = min(interval_s * GROWTH, MAX_INTERVAL_S)
 
 
 @dataclass
@@ -184,15 +204,13 @@ class Poller:
         is spent. Every read of each job, in order; each job is read at least once."""
         names = list(dict.fromkeys(names))
         reads: dict[str, list[Exchange]] = {name: [] for name in names}
-        deadline = self.clock() + self._budget(budget_s)
         pending = names
-        while pending:
+        for _ in rounds(self._budget(budget_s), interval_s, sleep=self.sleep, clock=self.clock):
             for name in pending:
                 reads[name].append(self.session.call(JOB.describe, {JOB.name_member: name}))
             pending = [name for name in pending if status_of(reads[name][-1]) in WAITING]
-            if not pending or self.clock() >= deadline:
-                return reads
-            interval_s = self._pause(interval_s, deadline)
+            if not pending:
+                break
         return reads
 
     def end(self, name: str, budget_s: float | None = None) -> list["Exchange"]:
@@ -209,8 +227,9 @@ class Poller:
 
     def create(self, name: str, send: Callable[[], "Exchange"], *, known: bool = False) -> "Exchange":
         """Send a Create of ``name`` (``send``) within the live-job bound, again after a pause
-        while it is refused for the account's quota or throttled, as long as the poll budget
-        lasts. ``known``: a name already sent (a duplicate), which makes no new job."""
+        (and stopping the jobs no test needs) while it is refused for the account's quota, as
+        long as the poll budget lasts. ``known``: a name already sent (a duplicate), which
+        makes no new job."""
         if not known:
             self._within_bound()
         started = self.clock()
@@ -218,15 +237,14 @@ class Poller:
         pause = FIRST_BACKOFF_S
         while True:
             exchange = send()
-            if exchange.error_code not in RETRIED or known:
+            if exchange.error_code != QUOTA or known:
                 break
             retries = self.counts["create_retries"]
             retries[exchange.error_code] = retries.get(exchange.error_code, 0) + 1
             if self.clock() + pause > deadline:
                 self.counts["creates_refused"] += 1
                 break
-            if exchange.error_code == "ResourceLimitExceeded":
-                self._stop_unneeded()
+            self._stop_unneeded()
             self.sleep(pause)
             pause = min(pause * 2, MAX_BACKOFF_S)
         if pause > FIRST_BACKOFF_S:  # it was sent again
@@ -292,20 +310,3 @@ class Poller:
         left = [name for name, ex in answers.items()
                 if not ex.ok and ex.error_code not in ("ResourceNotFound", "ValidationException")]
         return [name for name in answers if name not in left], left
-
-
-def merge_stats(parts: Iterable[dict[str, Any] | None]) -> dict[str, Any]:
-    """One process's figures, or the sum over pytest-xdist workers (each its own poller; peaks
-    add up, since the workers' jobs live side by side)."""
-    merged: dict[str, Any] = {}
-    for part in filter(None, parts):
-        for key, value in part.items():
-            if key == "max_live_jobs":
-                merged[key] = value
-            elif isinstance(value, dict):
-                into = merged.setdefault(key, {})
-                for code, n in value.items():
-                    into[code] = into.get(code, 0) + n
-            else:
-                merged[key] = round(merged.get(key, 0) + value, 3)
-    return merged

@@ -108,7 +108,7 @@ def test_a_conformance_option_asks_for_the_conformance_session(unrelated):
     reported, one line, pytest's usage-error code."""
     proc = pytest_in(unrelated, "--region", "eu-west-1", env=ENV)
     assert proc.returncode == 4, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "max_attempts must be a whole number, got 'many'" in proc.stderr
+    assert "max_attempts must be a whole number, at least 1, got 'many'" in proc.stderr
     proc = pytest_in(unrelated, "--region", "eu-west-1")
     assert proc.returncode == 4 and "unknown backend 'nowhere'" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr

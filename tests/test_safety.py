@@ -207,7 +207,7 @@ def test_ctrl_c_cleans_up_and_keeps_a_partial_report(tmp_path):
         # Interrupt once a few tests have finished and the run holds jobs of its own.
         while time.monotonic() < deadline and proc.poll() is None:
             named = [k for k in _stored_keys() if isinstance(k, str) and RUN_PREFIX.match(k)]
-            if len(named) >= 30:
+            if len(named) >= 10:  # early: under load a later moment can fall in the final cleanup
                 break
             time.sleep(0.05)
         assert proc.poll() is None, "the run ended before it could be interrupted"

@@ -10,7 +10,8 @@ import dataclasses
 import pytest
 
 from conformance.backends import BackendOptions, open_backend
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.errors import CheckFailure
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession
 
 
@@ -49,7 +50,7 @@ def test_a_create_interrupted_after_the_backend_stored_it_is_cleaned_up(session)
 
     session.caller.call = interrupted
     with pytest.raises(KeyboardInterrupt):
-        session.create_job(FOUNDING_CREATE, hint="cut")
+        setup_job(session, FOUNDING_CREATE, hint="cut")
     name = next(iter(session.unsettled))
     assert _exists(real, name) and name not in session.created
 
@@ -71,7 +72,7 @@ def test_a_refused_create_and_a_deleted_job_cost_the_cleanup_nothing(session):
 
     session.caller.call = refusing
     assert session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": session.new_name("no")}).is_client_error
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="gone")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="gone")
     assert session.call("DeleteCompilationJob", {"CompilationJobName": sent["CompilationJobName"]}).ok
     session.forget(sent["CompilationJobName"])
     session.sent.clear()
@@ -81,10 +82,24 @@ def test_a_refused_create_and_a_deleted_job_cost_the_cleanup_nothing(session):
 
 def test_a_duplicate_refused_keeps_the_first_job_for_cleanup(session):
     session, real = session
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="dup")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="dup")
     name = sent["CompilationJobName"]
     session.forget(name)  # as if Ctrl-C had cut the first Create short
     again = session.call("CreateCompilationJob", sent)
     assert again.is_client_error
     assert name in session.unsettled  # the refusal of the second Create is not the first's
+    assert session.cleanup() == [] and not _exists(real, name)
+
+
+def test_a_setup_job_under_a_chosen_name_is_judged_and_cleaned_up(session):
+    """The suite's listings and state machine name their jobs themselves: setup_job sends that
+    name, keeps it for cleanup once, and a refusal of it is ``accepted``'s finding."""
+    session, real = session
+    name = session.new_name("chosen") + "-c"
+    sent, exchange = setup_job(session, FOUNDING_CREATE, name=name)
+    assert sent["CompilationJobName"] == exchange.request["CompilationJobName"] == name
+    with pytest.raises(CheckFailure) as refused:
+        setup_job(session, FOUNDING_CREATE, name=name)  # the same name again: refused
+    assert refused.value.check == "accepted"
+    assert session.created == [name]
     assert session.cleanup() == [] and not _exists(real, name)

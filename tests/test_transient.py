@@ -15,9 +15,10 @@ import pytest
 
 from conformance.backends import Backend, BackendOptions
 from conformance.checks.clauses import JUDGED, WireClauses, merge, results
-from conformance.commands.gate import compare, load_report
 from conformance.exchange import TIMEOUT_ATTEMPTS, Caller, RetryCounter
 from conformance.faults import FaultProxy, Transient, moto_server, transient
+from conformance.reports import load as load_report
+from conformance.reports.gate import compare
 
 LIST = "ListCompilationJobs"
 DESCRIBE = "DescribeCompilationJob"
@@ -156,6 +157,38 @@ def test_a_corrupt_200_fails_the_wire_clause_that_broke_once(caller_behind, faul
     failed = {rid.split("/", 1)[1] for rid, r in got.items() if r["outcome"] == "failed" and rid.startswith(LIST)}
     assert failed == clauses
     assert got[f"{DESCRIBE}/error-contract/every-4xx"]["outcome"] == "passed"
+
+
+def test_a_throttled_create_is_retried_by_the_caller_once_not_again_by_the_poller(upstream):
+    """A Create's throttling is the Caller's, like every call's: retried within max_attempts
+    and counted in ``retries``; one it still kept is the answer (the poller waits out only the
+    job quota, ResourceLimitExceeded: tests/test_waiting.py), so the backend sees max_attempts
+    Creates, not max_attempts per poller round."""
+    from conformance.backends import open_backend
+    from conformance.scenarios import FOUNDING_CREATE, setup_job
+    from conformance.session import RunSession
+
+    create = "CreateCompilationJob"
+    faults = [Transient("throttling", 0.5, seed=2, operations=(create,))]
+    with FaultProxy(upstream, defects=faults, faithful=False) as proxy, \
+            open_backend(BackendOptions(kind="server", endpoint=proxy.url, max_attempts=8)) as backend:
+        session = RunSession(backend)
+        session.isolate = False
+        made = [setup_job(session, FOUNDING_CREATE, hint="thr")[1] for _ in range(4)]
+        assert any(e.retried for e in made)
+        assert all(a["error_code"] == "ThrottlingException" for e in made for a in e.retried)
+        assert sum(len(e.retried) for e in made) == proxy.states[faults[0].name]["faults"]
+        stats = session.waiting.stats()
+        assert stats["create_retries"] == {} and stats["create_retry_s"] == 0
+        session.cleanup()
+    always = [Transient("throttling", 1.0, operations=(create,))]
+    with FaultProxy(upstream, defects=always, faithful=False) as proxy, \
+            open_backend(BackendOptions(kind="server", endpoint=proxy.url, max_attempts=3)) as backend:
+        session = RunSession(backend)
+        _, kept = session.send_create(FOUNDING_CREATE, hint="thr")
+        assert kept.error_code == "ThrottlingException" and kept.attempts == 3
+        assert proxy.states[always[0].name]["calls"] == 3  # one layer of retries
+        assert not session.created and not session.unsettled
 
 
 def test_schemathesis_calls_are_retried_like_the_suite_s(upstream):

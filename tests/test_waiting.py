@@ -16,9 +16,9 @@ from conformance.backends import BackendOptions, open_backend
 from conformance.errors import UsageError
 from conformance.exchange import Exchange
 from conformance.faults import FaultProxy, Lifecycle, moto_server
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession
-from conformance.waiting import Poller, merge_stats, status_of
+from conformance.waiting import Poller, status_of
 
 JOB_S = 4.0
 STOP_S = 1.0
@@ -68,7 +68,7 @@ def session(proxy, clock):
 
 
 def _create(session, hint="w"):
-    sent, exchange = session.create_job(FOUNDING_CREATE, hint=hint)
+    sent, exchange = setup_job(session, FOUNDING_CREATE, hint=hint)
     assert exchange.ok, exchange.describe()
     return sent["CompilationJobName"]
 
@@ -189,15 +189,23 @@ def _refusing(session, code, times):
     return refused
 
 
-@pytest.mark.parametrize("code", ["ResourceLimitExceeded", "ThrottlingException"])
-def test_create_is_retried_with_backoff_and_counted(session, clock, code):
-    _refusing(session, code, 2)
+def test_a_create_refused_for_the_quota_is_retried_with_backoff_and_counted(session, clock):
+    _refusing(session, "ResourceLimitExceeded", 2)
     name = _create(session)
     assert name in session.created
     stats = session.waiting.stats()
-    assert stats["create_retries"] == {code: 2} and stats["creates_refused"] == 0
+    assert stats["create_retries"] == {"ResourceLimitExceeded": 2} and stats["creates_refused"] == 0
     assert clock.slept == pytest.approx(1.0 + 2.0)  # exponential backoff
     assert stats["create_retry_s"] == pytest.approx(3.0, abs=0.5)
+
+
+def test_a_throttled_create_is_the_caller_s_not_sent_again(session, clock):
+    """Throttling is retried by the Caller (tests/test_transient.py); a throttle it kept after
+    its attempts is the answer, not a second layer of retries."""
+    refused = _refusing(session, "ThrottlingException", 2)
+    _, exchange = session.send_create(FOUNDING_CREATE)
+    assert exchange.error_code == "ThrottlingException" and len(refused) == 1
+    assert clock.slept == 0 and session.waiting.stats()["create_retries"] == {}
 
 
 def test_create_refused_past_the_budget_is_given_up(session, clock):
@@ -218,10 +226,20 @@ def test_a_duplicate_create_is_not_retried_or_bounded(session, clock):
 
 
 def test_stats_of_xdist_workers_add_up():
-    one = {"max_live_jobs": 10, "bound_waits": 1, "bound_wait_s": 0.5, "create_retries": {"ResourceLimitExceeded": 1}}
-    two = {"max_live_jobs": 10, "bound_waits": 2, "bound_wait_s": 1.0, "create_retries": {"ThrottlingException": 3}}
-    assert merge_stats([one, None, two]) == {"max_live_jobs": 10, "bound_waits": 3, "bound_wait_s": 1.5,
-                                             "create_retries": {"ResourceLimitExceeded": 1, "ThrottlingException": 3}}
+    from conformance.exchange import add_up
+
+    one = {"max_live_jobs": 5, "bound_waits": 1, "bound_wait_s": 0.5, "create_retries": {"ResourceLimitExceeded": 1}}
+    two = {"max_live_jobs": 5, "bound_waits": 2, "bound_wait_s": 1.0004, "create_retries": {"ResourceLimitExceeded": 3},
+           "peak_live": 4}
+    assert add_up([one, None, two], kept=("max_live_jobs",)) == {
+        "max_live_jobs": 5, "bound_waits": 3, "bound_wait_s": 1.5, "create_retries": {"ResourceLimitExceeded": 4},
+        "peak_live": 4}
+    # the Callers' retry counts, per operation, the same way
+    retries = [{"ListX": {"exchanges": 3, "retried": 1, "retries": 2}}, None,
+               {"ListX": {"exchanges": 1, "retried": 0, "retries": 0},
+                "CreateX": {"exchanges": 2, "retried": 1, "retries": 1}}]
+    assert add_up(retries) == {"ListX": {"exchanges": 4, "retried": 1, "retries": 2},
+                               "CreateX": {"exchanges": 2, "retried": 1, "retries": 1}}
 
 
 def test_max_live_jobs_follows_the_settings_precedence(tmp_path, monkeypatch):
@@ -327,3 +345,38 @@ def test_ended_stays_ended_and_unreadable_is_not_live(upstream, clock):
         assert session.waiting.live() == 0
         session.caller.call = real
         session.cleanup()
+
+
+def test_rounds_pause_more_each_time_and_never_past_the_budget():
+    """The one poll loop of the run (the poller's jobs, SpecLedger's resources of any family):
+    the first round at once, growing pauses, no round once the budget is spent, the last pause
+    cut at the deadline."""
+    from conformance.waiting import FIRST_INTERVAL_S, GROWTH, MAX_INTERVAL_S, rounds
+
+    clock = Clock()
+    start = clock()
+    seen = [clock() - start for _ in rounds(30.0, sleep=clock.sleep, clock=clock)]
+    pauses = [b - a for a, b in zip(seen, seen[1:])]
+    assert seen[0] == 0 and pauses[0] == pytest.approx(FIRST_INTERVAL_S)
+    assert pauses[1] == pytest.approx(FIRST_INTERVAL_S * GROWTH) and max(pauses) <= MAX_INTERVAL_S
+    assert seen[-1] == pytest.approx(30.0) and clock.slept == pytest.approx(30.0)
+    assert [n for n in rounds(0.0, sleep=clock.sleep, clock=clock)] == [0]  # read once, no pause
+
+
+def test_spec_ledger_waits_for_a_resource_to_settle_with_the_run_s_rounds(monkeypatch):
+    """SpecLedger.wait_settled reads until the status is terminal, through waiting.rounds."""
+    from conformance import resources, waiting
+    from conformance.session import SpecLedger
+
+    clock = Clock()
+    monkeypatch.setattr(waiting.time, "sleep", clock.sleep)
+    monkeypatch.setattr(waiting.time, "monotonic", clock)
+    statuses = iter(["INPROGRESS", "INPROGRESS", "STOPPING", "STOPPED", "STOPPED"])
+    ledger = SpecLedger(caller=None, prefix="cf-x")  # type: ignore[arg-type]
+    monkeypatch.setattr(ledger, "status", lambda spec, ident: next(statuses))
+    spec = resources.spec("CompilationJob")
+    assert ledger.wait_settled(spec, {"CompilationJobName": "cf-x-1"}) == "STOPPED"
+    assert next(statuses) == "STOPPED"  # no read after the settled one
+    assert clock.slept == pytest.approx(waiting.FIRST_INTERVAL_S * (1 + waiting.GROWTH + waiting.GROWTH ** 2))
+    statuses = iter(["INPROGRESS", "COMPLETED"])
+    assert ledger.wait_settled(spec, {}, budget_s=0.0) == "INPROGRESS"  # no budget: one read

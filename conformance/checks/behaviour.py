@@ -12,6 +12,7 @@ from typing import Any
 
 from .. import overlays
 from ..exchange import Exchange
+from ..model import operation
 from .registry import CheckContext, Mismatch, always, on_success, register
 
 _ARN = re.compile(r"arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:compilation-job/(?P<name>.+)")
@@ -43,8 +44,8 @@ def list_summary(exchange: Exchange, ctx: CheckContext) -> None:
     (overlays.SUMMARY_PATHS)."""
     sent = ctx.sent or {}
     body = exchange.wire_or_none()
-    summaries = body.get("CompilationJobSummaries", []) if isinstance(body, dict) else []
-    mine = [s for s in summaries if isinstance(s, dict) and s.get("CompilationJobName") == sent.get("CompilationJobName")]
+    items = body.get("CompilationJobSummaries", []) if isinstance(body, dict) else []
+    mine = [s for s in items if isinstance(s, dict) and s.get("CompilationJobName") == sent.get("CompilationJobName")]
     if len(mine) != 1:
         raise Mismatch(f"{len(mine)} summaries of job {sent.get('CompilationJobName')!r} (expected 1)")
     diffs = []
@@ -58,20 +59,42 @@ def list_summary(exchange: Exchange, ctx: CheckContext) -> None:
         raise Mismatch("List summary does not show what Create sent:\n    " + "\n    ".join(diffs))
 
 
-@register("duplicate-name", basis="model", applies=always, operations=("CreateCompilationJob",))
+def duplicate_codes(op: str) -> frozenset[str]:
+    """What a second Create of ``op`` with an existing name may be answered: ResourceInUse
+    where the operation declares it, else ValidationException or a declared ConflictException."""
+    declared = {shape.name for shape in operation(op).error_shapes}
+    if "ResourceInUse" in declared:
+        return frozenset({"ResourceInUse"})
+    return frozenset({"ValidationException"} | ({"ConflictException"} & declared))
+
+
+def _duplicate_basis(op: str, ctx: CheckContext) -> str:
+    return "model" if "ResourceInUse" in duplicate_codes(op) else "assumption"
+
+
+@register("duplicate-name", basis="model", applies=always, basis_of=_duplicate_basis)
 def duplicate_name(exchange: Exchange, ctx: CheckContext) -> None:
-    """A second Create with the name of an existing job is refused with HTTP 400
-    ResourceInUse, the error the model declares for it."""
-    if exchange.status != 400 or exchange.error_code != "ResourceInUse":
-        raise Mismatch(f"a duplicate name was answered HTTP {exchange.status} {exchange.error_code or ''}"
-                       " (expected 400 ResourceInUse)")
+    """A second Create with the name of an existing resource is refused with HTTP 400.
+    Where the operation declares ResourceInUse (CreateCompilationJob, CreateTrainingJob,
+    whose real answer is ResourceInUse "... names must be unique"), with exactly that
+    (basis model). Elsewhere with ValidationException, what SageMaker answers a second
+    CreateModel or CreateEndpoint ("Cannot create already existing ..."), or the
+    ConflictException the operation declares (CreatePipeline, CreateModelCard): basis
+    assumption, no real answer of those families is recorded here. Accepting it overwrites
+    or doubles the resource."""
+    codes = duplicate_codes(exchange.operation)
+    if exchange.ok:
+        raise Mismatch(f"a second Create with an existing name was accepted: {exchange.describe()}")
+    if exchange.status != 400 or exchange.error_code not in codes:
+        raise Mismatch(f"a duplicate name was answered {exchange.describe()}"
+                       f" (expected 400 {' or '.join(sorted(codes))})")
 
 
 @register("invalid-rejected", basis="model", applies=always)
 def invalid_rejected(exchange: Exchange, ctx: CheckContext) -> None:
     """A request that breaks one constraint of the model (``ctx.expect['violation']``) is
     rejected with a 4xx and an expected code (ValidationException; for a wrong JSON type also
-    SerializationException, as AWS JSON services answer), and creates no job."""
+    SerializationException, as AWS JSON services answer), and creates nothing."""
     violation = ctx.expect.get("violation")
     label = f"{violation.kind} at {'.'.join(map(str, violation.path))}: {violation.detail}" if violation else "?"
     if exchange.status is None or exchange.status >= 500:
@@ -83,40 +106,53 @@ def invalid_rejected(exchange: Exchange, ctx: CheckContext) -> None:
         raise Mismatch(f"invalid request ({label}) refused with {exchange.error_code!r}, "
                        f"expected one of {sorted(allowed)}")
     if ctx.expect.get("created"):
-        raise Mismatch(f"the rejected request left a job behind: {ctx.expect['created']}")
+        raise Mismatch(f"the rejected request left a resource behind: {ctx.expect['created']}")
 
 
-@register("pagination-walk", basis="model", applies=always, operations=("ListCompilationJobs",))
+def summaries(page: Exchange, ctx: CheckContext) -> list[dict[str, Any]]:
+    """The summaries a listing page sent on the wire, under the family's page member
+    (CompilationJobSummaries, Models, ...); [] when it sent none."""
+    body = page.wire_or_none()
+    items = body.get(ctx.family(page.operation).list.page) if isinstance(body, dict) else None
+    return [s for s in items if isinstance(s, dict)] if isinstance(items, list) else []
+
+
+def listed_names(pages: list[Exchange], ctx: CheckContext) -> list[Any]:
+    """The names the summaries of ``pages`` carry, in order (the family's summary name member)."""
+    return [s.get(ctx.family(p.operation).list.name_member) for p in pages for s in summaries(p, ctx)]
+
+
+@register("pagination-walk", basis="model", applies=always)
 def pagination_walk(exchange: Exchange, ctx: CheckContext) -> None:
-    """Walking NextToken with MaxResults k: every page has at most k items, every job of the
-    scenario comes exactly once, and the last page has no NextToken (AWS omits it,
-    observed-aws). ``ctx.expect``: ``pages`` (list of exchanges), ``k``, ``expected`` names,
-    ``bounded`` (True when the walk hit its page bound)."""
+    """Walking the family's token (NextToken) with its limit (MaxResults) k: every page has
+    at most k items, each resource of the scenario comes exactly once, the walk ends within
+    its bound, and the last page carries no token. An empty token counts as one: botocore's
+    paginator (paginate.py, ``_get_next_token``: "We do not want to include any empty
+    strings as actual tokens. Treat them as None") and the walk end on it, but AWS documents
+    the token as sent only when the response is truncated and omits it on the last page
+    (observed-aws, ListCompilationJobs), and a client looping ``while "NextToken" in page``
+    never ends; a JSON null is ``no-null-members``' finding. ``ctx.expect``: ``pages`` (the
+    exchanges), ``k``, ``expected`` names, ``bounded`` (the walk hit its page bound),
+    ``owned`` (optional: which listed names are the scenario's)."""
     e = ctx.expect
+    lst = ctx.family(exchange.operation).list
     problems = []
-    seen: list[str] = []
     for i, page in enumerate(e["pages"]):
         if not page.ok:
             raise Mismatch(f"page {i + 1} of the walk failed: {page.describe()}")
-        items = _summaries(page)
-        if len(items) > e["k"]:
-            problems.append(f"page {i + 1} has {len(items)} items, MaxResults was {e['k']}")
-        seen += [s.get("CompilationJobName") for s in items if isinstance(s, dict)]
+        n = len(summaries(page, ctx))
+        if n > e["k"]:
+            problems.append(f"page {i + 1} has {n} items, {lst.limit} was {e['k']}")
     if e.get("bounded"):
-        problems.append(f"NextToken never ended within {len(e['pages'])} pages")
+        problems.append(f"{lst.token} never ended within {len(e['pages'])} pages")
     else:
         last = e["pages"][-1].wire_or_none()
-        if isinstance(last, dict) and "NextToken" in last:
-            problems.append(f"the last page carries NextToken {last['NextToken']!r}")
-    problems += each_once(seen, e["expected"])
+        if isinstance(last, dict) and last.get(lst.token) is not None:
+            problems.append(f"the last page carries {lst.token} {last[lst.token]!r}")
+    owned = e.get("owned") or (lambda _: True)
+    problems += each_once([n for n in listed_names(e["pages"], ctx) if owned(n)], e["expected"])
     if problems:
         raise Mismatch("pagination walk broken:\n    " + "\n    ".join(problems))
-
-
-def _summaries(page: Exchange) -> list:
-    """The CompilationJobSummaries a listing page sent on the wire ([] when it sent none)."""
-    body = page.wire_or_none()
-    return (body.get("CompilationJobSummaries") or []) if isinstance(body, dict) else []
 
 
 def each_once(seen: list[str], expected: list[str]) -> list[str]:
@@ -134,24 +170,25 @@ def garbage_token(exchange: Exchange, ctx: CheckContext) -> None:
         raise Mismatch(f"a garbage NextToken was answered {exchange.describe()} (expected a 4xx)")
 
 
-@register("filter-oracle", basis="model", applies=always, operations=("ListCompilationJobs",))
+@register("filter-oracle", basis="model", applies=always)
 def filter_oracle(exchange: Exchange, ctx: CheckContext) -> None:
-    """The names a filtered or sorted listing returns equal the oracle computed from the
-    unfiltered listing of the suite's own jobs (``ctx.expect['oracle']``; ordered when
-    ``ctx.expect['ordered']``; ``ctx.expect['project']``: compare these values of the
-    listed items instead of their names, where ties make names ambiguous)."""
+    """A filtered, bounded or sorted listing agrees with the oracle computed from the
+    unfiltered listing of the scenario's own resources. ``ctx.expect``: ``oracle``,
+    ``ordered``; ``got`` (optional) what the listing showed of them, where names alone do not
+    say it (statuses where ties make names ambiguous; by default the names on ``exchange``);
+    ``what`` (optional) the filter as sent."""
+    e = ctx.expect
+    what = f"{e['what']}: " if e.get("what") else ""
     if not exchange.ok:
-        raise Mismatch(f"listing failed: {exchange.describe()}")
-    body = exchange.wire_or_none()
-    got = [s.get("CompilationJobName") for s in body.get("CompilationJobSummaries", [])] if isinstance(body, dict) else []
-    if "project" in ctx.expect:  # compare a projection of the items (e.g. their statuses)
-        got = ctx.expect["project"]
-    want = ctx.expect["oracle"]
-    if ctx.expect.get("ordered"):
+        raise Mismatch(f"{what}the listing failed: {exchange.describe()}")
+    got = e["got"] if "got" in e else listed_names([exchange], ctx)
+    want = e["oracle"]
+    if e.get("ordered"):
         if got != want:
-            raise Mismatch(f"order differs from the oracle:\n    got  {got}\n    want {want}")
-    elif sorted(got) != sorted(want):
-        raise Mismatch(f"filtered names differ from the oracle:\n    got  {sorted(got)}\n    want {sorted(want)}")
+            raise Mismatch(f"{what}order differs from the oracle:\n    got  {got}\n    want {want}")
+    elif sorted(map(repr, got)) != sorted(map(repr, want)):
+        raise Mismatch(f"{what}the listing differs from the oracle:\n    got  {sorted(got, key=repr)}\n"
+                       f"    want {sorted(want, key=repr)}")
 
 
 @register("timestamps-ordered", basis="assumption", applies=on_success,
@@ -170,24 +207,32 @@ def timestamps_ordered(exchange: Exchange, ctx: CheckContext) -> None:
             raise Mismatch(f"{first} {a} is after {then} {b}")
 
 
-@register("gone-after-delete", basis="model", applies=always,
-          operations=("DescribeCompilationJob", "ListCompilationJobs"))
+def _is_listing(exchange: Exchange, ctx: CheckContext) -> bool:
+    lst = ctx.family(exchange.operation).list
+    return lst is not None and exchange.operation == lst.operation
+
+
+@register("gone-after-delete", basis="model", applies=always)
 def gone_after_delete(exchange: Exchange, ctx: CheckContext) -> None:
-    """After a successful Delete of ``ctx.sent``'s job, Describe answers that it is missing
-    (400 ResourceNotFound or ValidationException, as ``missing-resource``) and a listing
-    filtered by its name succeeds without it. That List sees the Delete at once is an
-    assumption (AWS documents no delay for it), and its failure says so."""
-    if exchange.operation == "DescribeCompilationJob":
+    """After an accepted Delete, Describe answers that the resource is missing (400
+    ResourceNotFound or ValidationException, as ``missing-resource``), and a listing of its
+    name succeeds without it. That List sees the Delete at once is an assumption (AWS
+    documents no delay), and its failure says so. For the listing, ``ctx.expect``: ``name``
+    (default: the name member of ``ctx.sent``), ``pages`` (default: ``exchange``)."""
+    if not _is_listing(exchange, ctx):
         if exchange.status != 400 or exchange.error_code not in overlays.MISSING_RESOURCE_CODES:
-            raise Mismatch(f"a deleted job is still there: {exchange.describe()}")
+            raise Mismatch(f"a deleted resource is still there: {exchange.describe()}")
         return
-    name = (ctx.sent or {}).get("CompilationJobName")
+    spec = ctx.family(exchange.operation)
+    name = ctx.expect.get("name") or (ctx.sent or {}).get(spec.name_member or "")
     if name is None:
-        raise Mismatch("needs the deleted job's Create request (ctx.sent)", basis="assumption")
-    if not exchange.ok:
-        raise Mismatch(f"listing after the Delete failed: {exchange.describe()}")
-    if any(isinstance(s, dict) and s.get("CompilationJobName") == name for s in _summaries(exchange)):
-        raise Mismatch(f"the deleted job {name!r} is still listed (assumption: ListCompilationJobs "
+        raise Mismatch("needs the deleted resource's name (ctx.expect['name'] or ctx.sent)", basis="assumption")
+    pages = ctx.expect.get("pages") or [exchange]
+    failed = [p for p in pages if not p.ok]
+    if failed:
+        raise Mismatch(f"the listing after the Delete failed: {failed[0].describe()}")
+    if name in listed_names(pages, ctx):
+        raise Mismatch(f"the deleted {name!r} is still listed (assumption: {spec.list.operation} "
                        "reflects a Delete at once; AWS documents no delay)", basis="assumption")
 
 
@@ -221,8 +266,7 @@ def paginator_agrees(exchange: Exchange, ctx: CheckContext) -> None:
     if e.get("bounded"):
         raise Mismatch(f"botocore's paginator never ended within {e['page_bound']} pages")
     got = list(e["paginated"])
-    manual = [s.get("CompilationJobName") for page in e["manual_pages"] for s in _summaries(page)
-              if isinstance(s, dict)]
+    manual = listed_names(e["manual_pages"], ctx)
     problems = each_once(got, e["expected"])
     if got != manual:
         problems.append(f"differs from the manual walk:\n        paginator {got}\n        manual    {manual}")

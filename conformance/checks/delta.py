@@ -11,7 +11,7 @@ from typing import Any
 from ..exchange import Exchange
 from ..overlays import ROUND_TRIP_PATHS, SUMMARY_PATHS
 from .registry import CheckContext, Mismatch, on_success, register
-from .roundtrip import ABSENT, lookup, same
+from .roundtrip import ABSENT, differences, lookup
 
 
 def _body(exchange: Exchange) -> Any:
@@ -60,8 +60,8 @@ def delta_roundtrip(exchange: Exchange, ctx: CheckContext) -> None:
         got = lookup(body, kept)
         if got is ABSENT:
             diffs.append(f"{'.'.join(kept)}: sent {lookup(sent, kept)!r}, Describe omits it")
-        elif not same(lookup(sent, kept), got):
-            diffs.append(f"{'.'.join(kept)}: sent {lookup(sent, kept)!r}, Describe returns {got!r}")
+        else:
+            diffs += differences(lookup(sent, kept), got, ".".join(kept))
     if diffs:
         raise Mismatch("the new member does not round-trip:\n    " + "\n    ".join(diffs))
 

@@ -52,14 +52,15 @@ def error_contract(exchange: Exchange, ctx: CheckContext) -> None:
 
 @register("missing-resource", basis="observed-aws", applies=always)
 def missing_resource(exchange: Exchange, ctx: CheckContext) -> None:
-    """A request naming a job that does not exist is answered HTTP 400 with ResourceNotFound
-    (declared) or ValidationException. No real answer for a missing compilation job is
-    public; SageMaker answers DescribeTrainingJob of a missing job with ValidationException
-    "Requested resource not found.", so both are accepted. A 200, a 5xx or another code fails."""
+    """A request naming a resource that does not exist is answered HTTP 400 with
+    ResourceNotFound (declared) or ValidationException. No real answer for a missing
+    compilation job is public; SageMaker answers DescribeTrainingJob of a missing job with
+    ValidationException "Requested resource not found.", so both are accepted, for every
+    family (overlays.MISSING_RESOURCE_CODES). A 200, a 5xx or another code fails."""
     if exchange.status is None:
         raise Mismatch(f"no response: {exchange.transport_error}")
     if exchange.status != 400:
-        raise Mismatch(f"expected HTTP 400 for a missing job, got HTTP {exchange.status}")
+        raise Mismatch(f"expected HTTP 400 for a missing resource, got HTTP {exchange.status}")
     if exchange.error_code not in overlays.MISSING_RESOURCE_CODES:
         raise Mismatch(
             f"expected ResourceNotFound (or ValidationException), got {exchange.error_code!r}"
@@ -81,3 +82,21 @@ def accepted(exchange: Exchange, ctx: CheckContext) -> None:
             f"a model-valid request was refused with HTTP {exchange.status} "
             f"{exchange.error_code or ''}: {exchange.raw_body[:300]!r}"
         )
+
+
+def not_implemented(exchange: Exchange) -> bool:
+    """The backend says it does not implement the operation (moto raises NotImplementedError
+    in-process, or answers 5xx saying so over HTTP)."""
+    text = f"{exchange.transport_error or ''} {exchange.raw_body[:500]!r}".lower()
+    return (exchange.status is None or exchange.status >= 500) and (
+        "notimplemented" in text.replace(" ", "") or "not been implemented" in text or "not implemented" in text)
+
+
+@register("implemented", basis="assumption", applies=lambda e: not not_implemented(e))
+def implemented(exchange: Exchange, ctx: CheckContext) -> None:
+    """Create of a model-valid request answers below 500. A backend that does not implement
+    the family is one skipped result (the check does not apply); one that implements it and
+    crashes fails here once, and the family's other checks are not run (no cascade)."""
+    if exchange.status is None or exchange.status >= 500:
+        raise Mismatch(f"a model-valid Create crashed the backend: {exchange.transport_error or exchange.describe()} "
+                       f"(body {exchange.raw_body[:200]!r})")

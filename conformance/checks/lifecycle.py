@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from ..exchange import Exchange
-from .registry import CheckContext, Mismatch, always, on_success, register
+from .behaviour import listed_names
+from .registry import CheckContext, Mismatch, always, register
 
 TERMINAL = frozenset({"COMPLETED", "FAILED", "STOPPED"})
 RUNNING = frozenset({"STARTING", "INPROGRESS"})
@@ -116,15 +117,19 @@ def inference_image(exchange: Exchange, ctx: CheckContext) -> None:
                        f"described without InferenceImage (got {image!r})")
 
 
-@register("listed-once", basis="model", applies=on_success, operations=("ListCompilationJobs",))
+@register("listed-once", basis="model", applies=always)
 def listed_once(exchange: Exchange, ctx: CheckContext) -> None:
-    """A listing that covers a set of jobs (one page, filtered by their common stem) shows
-    each live job (``ctx.expect['live']``) exactly once and no deleted one
-    (``ctx.expect['gone']``)."""
-    body = exchange.wire_or_none()
-    items = body.get("CompilationJobSummaries", []) if isinstance(body, dict) else []
-    names = [s.get("CompilationJobName") for s in items if isinstance(s, dict)]
-    problems = [f"{n!r} listed {names.count(n)} times" for n in ctx.expect["live"] if names.count(n) != 1]
-    problems += [f"deleted {n!r} still listed" for n in ctx.expect["gone"] if n in names]
+    """A listing that covers a set of the scenario's resources (filtered by their common
+    stem) shows each live one (``ctx.expect['live']``) exactly once and no deleted one
+    (``ctx.expect['gone']``, optional); ``ctx.expect['pages']`` (optional, default
+    ``exchange``) when it took more than one page."""
+    pages = ctx.expect.get("pages") or [exchange]
+    failed = [p for p in pages if not p.ok]
+    if failed:
+        raise Mismatch(f"the listing failed: {failed[0].describe()}")
+    names = listed_names(pages, ctx)
+    problems = [f"{n!r} listed {names.count(n)} times (expected once)" for n in ctx.expect["live"]
+                if names.count(n) != 1]
+    problems += [f"deleted {n!r} still listed" for n in ctx.expect.get("gone", ()) if n in names]
     if problems:
         raise Mismatch("; ".join(problems))

@@ -9,11 +9,14 @@ A guard (``applies``) says on which exchanges a check has something to say.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .. import resources
 from ..errors import CheckFailure, ConformanceError
 from ..exchange import Exchange
+from ..resources import ResourceSpec
 
 BASES = ("model", "aws-docs", "observed-aws", "assumption")
 
@@ -31,12 +34,41 @@ class Mismatch(Exception):
 class CheckContext:
     """What a check may know beyond the exchange itself.
 
-    ``sent`` is the Create request a job was made with (for round trips);
-    ``expect`` carries scenario expectations such as an error the request must cause.
+    ``sent`` is the Create request a resource was made with (for round trips);
+    ``expect`` carries scenario expectations such as an error the request must cause;
+    ``spec`` the resource family judged, where the operation alone does not say it (a List
+    two families share); by default the family the operation belongs to.
     """
 
     sent: dict[str, Any] | None = None
     expect: dict[str, Any] = field(default_factory=dict)
+    spec: ResourceSpec | None = None
+
+    def family(self, operation: str) -> ResourceSpec:
+        """What a check reads the members it compares from (page, summary name, token, ...)."""
+        return self.spec or spec_of(operation)
+
+
+_VERBS = ("Create", "Describe", "Delete", "Stop", "Start", "Update")
+
+
+@functools.cache
+def spec_of(operation: str) -> ResourceSpec:
+    """The resource family ``operation`` belongs to (``ListModels`` -> Model): by its name,
+    else the first family (sorted) whose operations hold it."""
+    names = resources.families()
+    verb = next((v for v in _VERBS if operation.startswith(v)), None)
+    if verb and operation[len(verb):] in names:
+        return resources.spec(operation[len(verb):])
+    if operation.startswith("List"):
+        plural = operation[4:]
+        for stem in (plural[:-3] + "y", plural[:-2], plural[:-1]):
+            if stem in names and operation in resources.spec(stem).operations:
+                return resources.spec(stem)
+    for spec in resources.specs():
+        if operation in spec.operations:
+            return spec
+    raise RegistryError(f"no resource family has the operation {operation!r}")
 
 
 def always(_: Exchange) -> bool:
@@ -60,6 +92,12 @@ class Check:
     applies: Callable[[Exchange], bool]
     operations: tuple[str, ...] | None
     doc: str
+    #: The basis of a verdict on ``(operation, ctx)`` where it depends on the family (an error
+    #: the model declares for one family is an assumption for another); default ``basis``.
+    basis_of: Callable[[str, CheckContext], str] | None = None
+
+    def basis_for(self, operation: str, ctx: CheckContext | None = None) -> str:
+        return self.basis_of(operation, ctx or CheckContext()) if self.basis_of else self.basis
 
     def applies_to(self, exchange: Exchange) -> bool:
         if self.operations is not None and exchange.operation not in self.operations:
@@ -77,11 +115,10 @@ class Check:
                 self.name,
                 f"{exc.message}\n  exchange: {exchange.describe()}",
                 operation=exchange.operation,
-                basis=exc.basis or self.basis,
+                basis=exc.basis or self.basis_for(exchange.operation, ctx),
                 example=exchange.example(),
             ) from None
         return True
-
 
     def passes(self, exchange: Exchange, ctx: CheckContext | None = None) -> bool:
         """True unless the check applies and fails (for the run's own decisions, e.g. isolation)."""
@@ -105,6 +142,7 @@ def register(
     basis: str,
     applies: Callable[[Exchange], bool] = always,
     operations: tuple[str, ...] | None = None,
+    basis_of: Callable[[str, CheckContext], str] | None = None,
 ) -> Callable[[Callable[[Exchange, CheckContext], None]], Check]:
     """Register a check under ``name``; duplicates and unknown bases are refused."""
     if basis not in BASES:
@@ -113,7 +151,7 @@ def register(
     def decorate(func: Callable[[Exchange, CheckContext], None]) -> Check:
         if name in REGISTRY:
             raise RegistryError(f"check {name!r} is registered twice")
-        check = Check(name, func, basis, applies, operations, (func.__doc__ or "").strip())
+        check = Check(name, func, basis, applies, operations, (func.__doc__ or "").strip(), basis_of)
         REGISTRY[name] = check
         return check
 

@@ -14,6 +14,8 @@ import re
 from html import escape
 from typing import Any
 
+from .results import RANK
+
 #: Outcome -> (background, text colour, symbol). The failure red is what the screenshot test
 #: counts; keep the grid cells solid so it stays countable.
 COLOURS = {
@@ -24,7 +26,6 @@ COLOURS = {
     "flaky": ("#bc4c00", "#ffffff", "~"),
     None: ("#eaeef2", "#57606a", "·"),
 }
-_RANK = {"passed": 0, "flaky": 1, "skipped": 2, "failed": 3, "error": 4}
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Helvetica,Arial,sans-serif;color:#1f2328;
@@ -161,8 +162,8 @@ def _grid(results: list[dict[str, Any]]) -> str:
             if not found:
                 tds.append(f'<td class="cell" style="{_style(None)}" title="not run">·</td>')
                 continue
-            worst = max(found, key=lambda r: (_RANK[r["outcome"]], r["id"]))
-            counts = {o: sum(r["outcome"] == o for r in found) for o in _RANK}
+            worst = max(found, key=lambda r: (RANK[r["outcome"]], r["id"]))
+            counts = {o: sum(r["outcome"] == o for r in found) for o in RANK}
             text = " ".join(f"{COLOURS[o][2]}{n}" for o, n in counts.items() if n)
             tip = "; ".join(f"{r['id']}: {r['outcome']}" for r in found)
             target = _anchor(worst["id"])
@@ -175,7 +176,7 @@ def _grid(results: list[dict[str, Any]]) -> str:
 
 def _clauses(report: dict[str, Any]) -> str:
     """Per operation, the share of clauses that hold and the failing ones by kind of clause."""
-    from . import operations_summary
+    from .results import operations_summary
 
     ops = report.get("operations") or operations_summary(report.get("results", []))
     rows = []
@@ -206,7 +207,7 @@ def _all_results(results: list[dict[str, Any]]) -> str:
     out = []
     for op in sorted(by_op):
         rows = []
-        for r in sorted(by_op[op], key=lambda r: (-_RANK[r["outcome"]], r["id"])):
+        for r in sorted(by_op[op], key=lambda r: (-RANK[r["outcome"]], r["id"])):
             case = r["id"].split("/", 2)[-1]
             msg = _first_line(r.get("message")) if r["outcome"] != "passed" else ""
             link = (f'<a href="#{_anchor(r["id"])}">{_e(case)}</a>'

@@ -207,13 +207,8 @@ def test_list_value_accepted(conformance_session, case):
 def test_longest_name_accepted(conformance_session):
     """A name as long as the model allows (and of its pattern, under the run's prefix) is
     accepted: a backend that enforces a shorter limit than the model shows here."""
-    from conformance.scenarios import FOUNDING_CREATE
+    from conformance.scenarios import FOUNDING_CREATE, setup_job
 
     limit = model_operation("CreateCompilationJob").input_shape.members["CompilationJobName"].metadata["max"]
     stem = conformance_session.new_name("long")
-    name = (stem + "-" + "x" * limit)[:limit]
-    exchange = conformance_session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
-    if exchange.ok:
-        conformance_session.made(name)
-    checks.get("no-server-error")(exchange)
-    checks.get("accepted")(exchange)
+    setup_job(conformance_session, FOUNDING_CREATE, name=(stem + "-" + "x" * limit)[:limit])

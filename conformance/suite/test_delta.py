@@ -26,7 +26,7 @@ from conformance.checks import CheckContext
 from conformance.checks.roundtrip import ABSENT, lookup
 from conformance.exchange import Exchange
 from conformance.model import OPERATIONS, operation
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession
 
 @functools.cache
@@ -110,7 +110,7 @@ def judge(session: RunSession, case: modeldiff.DeltaCase) -> None:
         request = _set({"NameContains": session.prefix}, case.path, case.value)
         _answered(session.call("ListCompilationJobs", request))
         return
-    sent, _ = session.create_job(create_request(case), hint="delta")  # accepted, or CheckFailure
+    sent, _ = setup_job(session, create_request(case), hint="delta")  # accepted, or CheckFailure
     name = sent["CompilationJobName"]
     if case.kind == "create-accepted":
         return

@@ -19,7 +19,8 @@ from conformance import checks
 from conformance.checks import CheckContext
 from conformance.checks.lifecycle import TERMINAL
 from conformance.errors import CheckFailure
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.checks.behaviour import summaries
+from conformance.scenarios import FOUNDING_CREATE, judge_setup, setup_job
 from conformance.session import status_of
 
 #: Steps per state-machine run: a few jobs, each created, read, stopped or deleted.
@@ -39,12 +40,6 @@ def _read(session, name):
 
 def _walk(walk, stopped_after=None, exchange=None):
     checks.get("status-walk")(exchange, CheckContext(expect={"walk": walk, "stopped_after": stopped_after}))
-
-
-def _summaries(page):
-    body = page.wire_or_none()
-    items = body.get("CompilationJobSummaries") if isinstance(body, dict) else None
-    return [s for s in items if isinstance(s, dict)] if isinstance(items, list) else []
 
 
 def _reached_terminal(session, walk, what):
@@ -71,8 +66,7 @@ def early_jobs(conformance_session):
 def _accepted(early):
     """An early job's request, once its Create is judged accepted."""
     sent, created = early
-    checks.get("no-server-error")(created)
-    checks.get("accepted")(created)
+    judge_setup(created)
     return sent
 
 
@@ -82,7 +76,7 @@ def test_walk_until_terminal(conformance_session, conformance_note):
     legal and the terminal status never changes. Needs the job's own end (COMPLETED or
     FAILED, not a Stop): the one whole job this module waits for, while its early jobs run."""
     session = conformance_session
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="walk")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="walk")
     name = sent["CompilationJobName"]
     reads = session.poll(name)
     for r in reads:
@@ -100,14 +94,15 @@ def test_walk_until_terminal(conformance_session, conformance_note):
         walk.append(status_of(reads[-1]))
     page = session.call("ListCompilationJobs", {"NameContains": name})
     checks.get("accepted")(page)
-    walk += [s.get("CompilationJobStatus") for s in _summaries(page) if s.get("CompilationJobName") == name]
+    walk += [s.get("CompilationJobStatus") for s in summaries(page, CheckContext())
+             if s.get("CompilationJobName") == name]
     _walk(walk, exchange=page)
 
 
 def _stop_new_job(session, conformance_note, hint):
     """Create, read once, Stop at once. Returns (name, walk, stop exchange); skips with a
     fidelity note when the job had already ended, so no running job could be stopped."""
-    sent, _ = session.create_job(FOUNDING_CREATE, hint=hint)
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint=hint)
     name = sent["CompilationJobName"]
     _, first = _read(session, name)
     if first in TERMINAL:  # Stop of an ended job is test_stop_terminal_rejected's to judge
@@ -247,12 +242,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         if self.failure is not None:
             return name
         with self.judging():
-            exchange = self.session.call("CreateCompilationJob", {**FOUNDING_CREATE, "CompilationJobName": name})
-            if exchange.ok:
-                self.session.made(name)
-                self.session.waiting.keep(name)  # its model expects it to run until it stops it
-            checks.get("no-server-error")(exchange)
-            checks.get("accepted")(exchange)
+            setup_job(self.session, FOUNDING_CREATE, name=name)
+            self.session.waiting.keep(name)  # its model expects it to run until it stops it
         return name
 
     @rule(name=jobs)
@@ -276,7 +267,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         live = [n for n, job in self.model.items() if not job["deleted"]]
         gone = [n for n, job in self.model.items() if job["deleted"]]
         checks.get("listed-once")(page, CheckContext(expect={"live": live, "gone": gone}))
-        for summary in _summaries(page):
+        for summary in summaries(page, CheckContext()):
             if summary.get("CompilationJobName") in live:
                 self._see(summary["CompilationJobName"], summary.get("CompilationJobStatus"), page)
 
@@ -340,7 +331,7 @@ def test_state_machine(conformance_session):
     runs with their waits hundreds of times (minutes per finding): the failing run is reported
     as found, at most STEPS steps. Where jobs end at once, it is shrunk to a minimal one."""
     session = conformance_session
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="probe")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="probe")
     _, first = _read(session, sent["CompilationJobName"])
     current = settings()
     moving = first not in TERMINAL

@@ -1,7 +1,7 @@
 """``conformance sweep``: the generic checks for every resource family a backend implements.
 
 For each family of :mod:`conformance.resources` (or those named), the generic scenarios of
-:mod:`conformance.sweep.scenarios` run against one backend; the wire clauses of
+:mod:`conformance.scenarios.generic` run against one backend; the wire clauses of
 :mod:`conformance.checks.clauses` judge every exchange of the family's operations. The
 results go into the same report as ``conformance run`` (report.schema.json), with a
 ``coverage`` matrix family x check that report.md and report.html render.
@@ -21,8 +21,7 @@ from ..cassettes.sweep import StaleSweepCassette, SweepCassettes, family_cassett
 from ..checks.clauses import WireClauses, results as wire_results
 from ..exchange import Caller
 from ..session import SpecLedger, run_prefix
-from . import scenarios
-from .scenarios import CHECKS, FamilyRun, Sweeper
+from ..scenarios import CHECKS, FamilyRun, Sweeper, generic as scenarios
 
 def plan(names: Iterable[str] | None, backend_kind: str,
          real_account: bool | None = None) -> tuple[list[resources.ResourceSpec], list[str]]:

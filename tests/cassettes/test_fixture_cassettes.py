@@ -15,11 +15,11 @@ from .test_record_replay import clean_env
 
 MODULE = '''
 import pytest
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 
 @pytest.fixture(scope="module")
 def job(conformance_session):
-    sent, _ = conformance_session.create_job(FOUNDING_CREATE, hint="shared")
+    sent, _ = setup_job(conformance_session, FOUNDING_CREATE, hint="shared")
     return sent["CompilationJobName"]
 
 @pytest.mark.conformance(operation="DescribeCompilationJob", check="accepted", case="a")

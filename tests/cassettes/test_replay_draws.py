@@ -148,7 +148,7 @@ from hypothesis import given, strategies as st
 
 from conformance import checks
 from conformance.checks import CheckContext
-from conformance.scenarios import create_requests, valid_exchange
+from conformance.scenarios import create_requests, setup_job, valid_exchange
 
 
 @pytest.mark.conformance(operation="CreateCompilationJob", check="accepted", case="drawn")
@@ -165,7 +165,7 @@ def test_create(conformance_session):
 def test_roundtrip(conformance_session):
     @given(create=create_requests())
     def run(create):
-        sent, _ = conformance_session.create_job(create)
+        sent, _ = setup_job(conformance_session, create)
         described = conformance_session.call("DescribeCompilationJob", {"CompilationJobName": sent["CompilationJobName"]})
         checks.get("roundtrip")(described, CheckContext(sent=sent))
 

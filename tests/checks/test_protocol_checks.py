@@ -18,7 +18,7 @@ from conformance.checks import protocol
 from conformance.errors import CheckFailure
 from conformance.exchange import Caller, Exchange
 from conformance.faults import FaultProxy, moto_server
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 
 JSON_11 = "application/x-amz-json-1.1"
 TRUNCATED = b'{"CompilationJobName": '
@@ -144,7 +144,7 @@ def test_content_type_does_not_apply_without_headers_or_to_errors():
 
 def test_content_type_on_moto_in_process(faulty):
     session = faulty.session
-    sent, created = session.create_job(FOUNDING_CREATE)
+    sent, created = setup_job(session, FOUNDING_CREATE)
     described = session.call("DescribeCompilationJob", {"CompilationJobName": sent["CompilationJobName"]})
     for exchange in (created, described):
         assert exchange.ok and exchange.headers, exchange.describe()

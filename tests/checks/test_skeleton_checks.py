@@ -8,14 +8,14 @@ import pytest
 from conformance import checks
 from conformance.checks import CheckContext
 from conformance.errors import CheckFailure
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 from conformance.session import RunSession
 
 from tests.checks.conftest import answer, edit_body
 
 
 def describe_founding(session: RunSession):
-    sent, _ = session.create_job(FOUNDING_CREATE)
+    sent, _ = setup_job(session, FOUNDING_CREATE)
     exchange = session.call("DescribeCompilationJob", {"CompilationJobName": sent["CompilationJobName"]})
     return sent, exchange
 
@@ -94,7 +94,7 @@ def test_response_shape_allows_long_failure_reason(faulty):
 
 @pytest.mark.parametrize("operation", ["CreateCompilationJob", "ListCompilationJobs"])
 def test_response_shape_passes_on_moto_create_and_list(moto_session, operation):
-    sent, create = moto_session.create_job(FOUNDING_CREATE)
+    sent, create = setup_job(moto_session, FOUNDING_CREATE)
     exchange = create if operation == "CreateCompilationJob" else moto_session.call(
         "ListCompilationJobs", {"NameContains": moto_session.prefix})
     assert_passes("response-shape", exchange)
@@ -132,7 +132,7 @@ def test_no_server_error_fails_on_500_and_passes_on_moto(faulty, moto_session):
 
 def test_no_server_error_catches_in_process_not_implemented(moto_session):
     # moto raises NotImplementedError for StopCompilationJob: a finding, not a crash.
-    sent, _ = moto_session.create_job(FOUNDING_CREATE)
+    sent, _ = setup_job(moto_session, FOUNDING_CREATE)
     exchange = moto_session.call("StopCompilationJob", {"CompilationJobName": sent["CompilationJobName"]})
     assert_fails("no-server-error", exchange, needle="NotImplementedError")
 
@@ -197,12 +197,12 @@ def test_accepted_fails_on_stale_target_device_enum(faulty):
                    when=lambda r: r.get("OutputConfig", {}).get("TargetDevice") == "amba_cv25")
     faulty.break_("CreateCompilationJob", stale)
     with pytest.raises(CheckFailure) as info:
-        faulty.session.create_job(FOUNDING_CREATE)
+        setup_job(faulty.session, FOUNDING_CREATE)
     assert info.value.check == "accepted"
     assert "amba_cv25" in str(info.value.example["request"])
     # The same backend accepts an older device: the defect is exactly the stale enum.
     older = {**FOUNDING_CREATE, "OutputConfig": {**FOUNDING_CREATE["OutputConfig"], "TargetDevice": "jetson_nano"}}
-    _, exchange = faulty.session.create_job(older)
+    _, exchange = setup_job(faulty.session, older)
     assert_passes("accepted", exchange)
 
 
@@ -232,7 +232,7 @@ def test_roundtrip_without_the_create_request_is_an_assumption_failure(moto_sess
 
 def test_roundtrip_passes_on_moto_and_ignores_max_wait(moto_session):
     request = {**FOUNDING_CREATE, "StoppingCondition": {"MaxRuntimeInSeconds": 900, "MaxWaitTimeInSeconds": 1800}}
-    sent, _ = moto_session.create_job(request)
+    sent, _ = setup_job(moto_session, request)
     exchange = moto_session.call("DescribeCompilationJob", {"CompilationJobName": sent["CompilationJobName"]})
     assert_passes("roundtrip", exchange, CheckContext(sent=sent))
 

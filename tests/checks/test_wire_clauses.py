@@ -10,7 +10,7 @@ import pytest
 
 from conformance.checks.clauses import JUDGED, WireClauses, merge, results
 from conformance.exchange import Exchange
-from conformance.scenarios import FOUNDING_CREATE
+from conformance.scenarios import FOUNDING_CREATE, setup_job
 
 from tests.checks.conftest import edit_body
 
@@ -33,7 +33,7 @@ def judged(faulty):
 
 
 def _list_one(session):
-    sent, _ = session.create_job(FOUNDING_CREATE, hint="wire")
+    sent, _ = setup_job(session, FOUNDING_CREATE, hint="wire")
     session.call("ListCompilationJobs", {"NameContains": sent["CompilationJobName"]})
     return sent
 

@@ -17,7 +17,6 @@ from conformance.errors import CheckFailure, UsageError
 from conformance.model import OPERATIONS
 from conformance.session import RunSession
 from conformance.suite import test_delta as delta
-
 from tests.checks.conftest import FaultyMoto, answer, edit_body
 
 FIXTURES = Path(__file__).parent / "fixtures"

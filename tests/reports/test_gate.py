@@ -162,7 +162,8 @@ def test_a_flaky_result_keeps_the_shared_outcomes_in_report_json_and_is_flaky_to
     """report.json is read by other tools against the shared contract (four outcomes): a flaky
     result is written passed with its flaky record, counted among the passed, and the gate
     reads it back as flaky: listed, not a regression."""
-    from conformance.reports import FLAKY, write as write_report
+    from conformance.reports import FLAKY
+    from conformance.reports import write as write_report
 
     flaky = result(DESCRIBE, FLAKY, "failed once, held when run again: x",
                    flaky={"message": "x", "example": None, "unsteady_exchanges": 1})
@@ -174,7 +175,7 @@ def test_a_flaky_result_keeps_the_shared_outcomes_in_report_json_and_is_flaky_to
     assert written["summary"]["passed"] == 3 and written["summary"][FLAKY] == 1
     code, out, _ = gate(capsys, "--baseline", baseline, str(tmp_path / "run" / "report.json"))
     assert code == 0 and "flaky" in out and DESCRIBE in out
-    from conformance.commands.gate import load_report
+    from conformance.reports import load as load_report
 
     assert {r["id"]: r["outcome"] for r in load_report(tmp_path / "run" / "report.json")["results"]}[DESCRIBE] == FLAKY
 
@@ -186,7 +187,8 @@ def test_what_report_json_holds_keeps_the_shared_contract(tmp_path):
     shared = REPO.parent / "shared" / "report.schema.json"
     if not shared.exists():
         pytest.skip("no ../shared/report.schema.json beside this checkout")
-    from conformance.reports import FLAKY, write as write_report
+    from conformance.reports import FLAKY
+    from conformance.reports import write as write_report
 
     data = report(result(CREATE), result(STOP, "failed"),
                   result(LIST, "skipped", "blocked", blocked_by=STOP),

@@ -8,8 +8,7 @@ import subprocess
 
 import pytest
 
-from conformance.reports import html
-from conformance.reports import render_markdown, write
+from conformance.reports import html, render_markdown, write
 
 from . import png
 from .helpers import CREATE, DESCRIBE, LIST, STOP, report, result

@@ -39,8 +39,26 @@ def test_duplicate_name_fails_on_moto_and_passes_when_refused(sweep, moto):
     assert outcome(sweep("duplicate-name"), "CreateModel/duplicate-name/second-create") == "passed"
 
 
+def test_duplicate_name_expects_the_declared_resource_in_use(sweep, moto):
+    """CreateHyperParameterTuningJob declares ResourceInUse: moto answers it (passes, basis
+    model); ValidationException there fails. CreateModelCard declares ConflictException and
+    no ResourceInUse: moto's ConflictException passes (basis assumption)."""
+    rid = "CreateHyperParameterTuningJob/duplicate-name/second-create"
+    results = sweep("duplicate-name", family="HyperParameterTuningJob")
+    assert (outcome(results, rid), results[rid]["basis"]) == ("passed", "model")
+    card = sweep("duplicate-name", family="ModelCard")["CreateModelCard/duplicate-name/second-create"]
+    assert (card["outcome"], card["basis"]) == ("passed", "assumption")
+    seen = set()
+    moto.fail("CreateHyperParameterTuningJob", 400, "ValidationException", "exists",
+              lambda params: params["HyperParameterTuningJobName"] in seen or seen.add(params["HyperParameterTuningJobName"]))
+    results = sweep("duplicate-name", family="HyperParameterTuningJob")
+    assert outcome(results, rid) == "failed"
+    assert "expected 400 ResourceInUse" in results[rid]["message"]
+
+
 def test_roundtrip_fails_when_describe_changes_a_member(sweep, moto):
-    assert outcome(sweep("roundtrip"), "DescribeModel/roundtrip/ModelName") == "passed"
+    passed = sweep("roundtrip")["DescribeModel/roundtrip/ModelName"]
+    assert (passed["outcome"], passed["basis"]) == ("passed", "assumption")  # declared paths: CompilationJob only
     moto.answer("DescribeModel", body(lambda b: {**b, "ModelName": b["ModelName"] + "x"}))
     assert outcome(sweep("roundtrip"), "DescribeModel/roundtrip/ModelName") == "failed"
 
@@ -63,6 +81,14 @@ def test_pagination_walk_fails_on_a_token_that_never_ends(sweep, moto):
     results = sweep("pagination-walk")
     assert outcome(results, "ListModels/pagination-walk/MaxResults=1") == "failed"
     assert "never ended" in results["ListModels/pagination-walk/MaxResults=1"]["message"]
+
+
+def test_pagination_walk_fails_on_an_empty_token_on_the_last_page(sweep, moto):
+    moto.faithful_list()
+    moto.answer("ListModels", body(lambda b: b if "NextToken" in b else {**b, "NextToken": ""}))
+    results = sweep("pagination-walk")
+    assert outcome(results, "ListModels/pagination-walk/MaxResults=1") == "failed"
+    assert "the last page carries NextToken ''" in results["ListModels/pagination-walk/MaxResults=1"]["message"]
 
 
 FILTERS = ("NameContains", "MaxResults", "SortBy=Name,SortOrder=Ascending", "SortBy=Name,SortOrder=Descending",

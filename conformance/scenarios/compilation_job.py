@@ -1,4 +1,4 @@
-"""Scenarios: how to reach the exchange a check judges, for each operation.
+"""Compilation-job scenarios: how to reach the exchange a check judges, for each operation.
 
 A scenario draws what it needs (a Create request for setup, the operation's own request),
 sends the setup calls, and returns the exchange under test with the context its checks need.
@@ -11,10 +11,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .checks import CheckContext
-from .exchange import Exchange
-from .model import operation
-from .session import RunSession
+from ..checks import CheckContext, get
+from ..exchange import Exchange
+from ..model import operation
+from ..session import RunSession
 
 #: The founding example: the 2021-06-28 API update added TargetDevice amba_cv25 and
 #: VpcConfig on Create/Describe (and InferenceImage on Describe).
@@ -41,16 +41,37 @@ def create_requests() -> st.SearchStrategy[dict[str, Any]]:
     return strategies.requests(operation("CreateCompilationJob"))
 
 
+def setup_job(
+    session: RunSession, request: dict[str, Any], hint: str = "", *, name: str | None = None
+) -> tuple[dict[str, Any], Exchange]:
+    """Create a job from ``request`` under a fresh name of the run (or ``name``, one a test
+    made of the run's prefix: a listing's stem, a state machine's), for a test or scenario to
+    work on. Returns the request as sent and its exchange, judged by :func:`judge_setup`; the
+    session only sends and keeps books."""
+    sent, exchange = session.send_create(request, hint, name=name)
+    judge_setup(exchange)
+    return sent, exchange
+
+
+def judge_setup(exchange: Exchange) -> Exchange:
+    """A refusal (or a server error) of a model-valid setup Create is a finding of
+    ``accepted`` (``no-server-error``), raised as the CheckFailure that reports it; for a
+    Create sent early and judged by the test that needs it (``session.send_create``)."""
+    get("no-server-error")(exchange)
+    get("accepted")(exchange)
+    return exchange
+
+
 def valid_exchange(
     session: RunSession, op: str, data: st.DataObject
 ) -> tuple[Exchange, CheckContext]:
     """Send a model-valid request of ``op`` (after whatever setup it needs)."""
     if op == "CreateCompilationJob":
         request = data.draw(create_requests(), label="CreateCompilationJob request")
-        sent = {**request, "CompilationJobName": session.new_name()}
-        exchange = session.call(op, sent)
-        if exchange.ok:
-            session.made(sent["CompilationJobName"])
+        prepared, exchange = session.send_create(request)
+        # The context holds the request as drawn, under its name (what the backend puts in, an
+        # account's role and S3 locations, is not the test's).
+        sent = {**request, "CompilationJobName": prepared["CompilationJobName"]}
         return exchange, CheckContext(sent=sent)
     if op == "ListCompilationJobs":
         import strategies
@@ -61,7 +82,7 @@ def valid_exchange(
         request.pop("NextToken", None)
         return session.call(op, request), CheckContext()
     create = data.draw(create_requests(), label="CreateCompilationJob request (setup)")
-    sent, _ = session.create_job(create)
+    sent, _ = setup_job(session, create)
     if op == "DeleteCompilationJob":
         # aws-docs (DeleteCompilationJob): only a COMPLETED, FAILED or STOPPED job can be
         # deleted; a STARTING or INPROGRESS one is stopped (not waited for) and reaches STOPPED.

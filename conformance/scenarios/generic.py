@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterable
 from hypothesis import HealthCheck, Phase, given, settings
 
 from ..checks import CheckContext, get
-from ..checks.generic import PREFIX, concept, not_implemented
+from ..checks.errors import not_implemented
+from ..checks.roundtrip import kept_members
 from ..errors import CheckFailure
 from ..exchange import Exchange
 from ..model import operation
@@ -118,7 +119,7 @@ class FamilyRun:
     def result(self, op: str, check: str, case: str, outcome: str, *, basis: str | None = None,
                message: str | None = None, example: Any = None) -> None:
         r = {"id": f"{op}/{check}/{case}", "operation": op, "check": check, "outcome": outcome,
-             "message": message, "duration_s": None, "basis": basis or _basis(check)}
+             "message": message, "duration_s": None, "basis": basis or _basis(check, op, self.spec)}
         if example is not None:
             r["example"] = example
         self.results.append(r)
@@ -129,11 +130,11 @@ class FamilyRun:
         server error is the ``no-server-error`` clause's finding (judged on every exchange):
         here it blocks the result instead of failing it a second time."""
         check = get(check_name)
-        name = concept(check)
+        name = check.name
         if (exchange.status is None or exchange.status >= 500) and name not in _OWN_SERVER_ERRORS:
             blocker = f"{exchange.operation}/no-server-error/every-exchange"
             self.result(op or exchange.operation, name, case, "skipped",
-                            message=f"blocked by {blocker}: {exchange.describe()}")
+                        message=f"blocked by {blocker}: {exchange.describe()}")
             self.results[-1]["blocked_by"] = blocker
             return False
         try:
@@ -157,13 +158,12 @@ class FamilyRun:
 _OWN_SERVER_ERRORS = frozenset({"implemented", "no-server-error", "invalid-rejected"})
 
 
-def _basis(check: str) -> str:
-    for name in (f"{PREFIX}{check}", check):
-        try:
-            return get(name).basis
-        except Exception:  # noqa: BLE001 - a registry miss: the sweep's own bookkeeping results
-            continue
-    return "assumption"
+def _basis(check: str, op: str, spec: ResourceSpec) -> str:
+    """The basis of ``check`` on ``op`` of the family ``spec`` (for results without a failure)."""
+    try:
+        return get(check).basis_for(op, CheckContext(spec=spec))
+    except Exception:  # noqa: BLE001 - a registry miss: the sweep's own bookkeeping results
+        return "assumption"
 
 
 class Sweeper:
@@ -246,7 +246,7 @@ class Sweeper:
             run.skip(spec.create, "implemented", "minimal-request",
                      f"not implemented by the backend: {exchange.transport_error or exchange.describe()}")
             return None
-        if not run.judge(f"{PREFIX}implemented", exchange, "minimal-request"):
+        if not run.judge("implemented", exchange, "minimal-request"):
             run.status = "crashes"
             return None
         if not run.judge("accepted", exchange, "minimal-request") or not exchange.ok:
@@ -273,8 +273,7 @@ class Sweeper:
         resource created with every such member (the simplest request holding them all);
         where the backend refuses that one, on the simplest resource (``sent``)."""
         spec = self.spec
-        out = operation(spec.describe).output_shape
-        common = [m for m in operation(spec.create).input_shape.members if out and m in out.members]
+        common = kept_members(spec)
         rich = self.create_request("rt", present=common)
         if rich is not None and rich != sent:
             exchange, rich_ident = self.create(rich)
@@ -285,8 +284,8 @@ class Sweeper:
             if member not in sent:
                 self.run.skip(spec.describe, "roundtrip", member, "no accepted Create sent it")
                 continue
-            self.run.judge(f"{PREFIX}roundtrip", described, member,
-                           CheckContext(sent=sent, expect={"member": member}))
+            self.run.judge("roundtrip", described, member,
+                           CheckContext(sent=sent, expect={"member": member}, spec=spec))
 
     def _walk(self, request: dict[str, Any]) -> tuple[list[Exchange], bool]:
         """Every page of a listing (bounded); True when the bound was hit."""
@@ -327,19 +326,18 @@ class Sweeper:
                          "the identifier of Create has: items cannot be told apart")
             return
         names = [r[spec.name_member] for r, _ in created] if spec.name_member else []
-        base = {"page": lst.page, "name_member": lst.name_member}
         if "listed-once" in wanted and names:
             pages, _ = self._ours()
-            run.judge(f"{PREFIX}listed-once", pages[0], "created-name",
-                      CheckContext(expect={**base, "pages": pages, "name": names[0]}), op=lst.operation)
+            run.judge("listed-once", pages[0], "created-name",
+                      CheckContext(expect={"pages": pages, "live": names[:1]}, spec=spec), op=lst.operation)
         if "pagination-walk" in wanted and lst.limit:
             request = {lst.limit: 1}
             if "NameContains" in lst.filters:
                 request["NameContains"] = self.ledger.prefix
             pages, bounded = self._walk(request)
-            run.judge(f"{PREFIX}pagination-walk", pages[0], f"{lst.limit}=1", CheckContext(expect={
-                **base, "pages": pages, "k": 1, "limit": lst.limit, "expected": names, "token": lst.token,
-                "bounded": bounded, "owned": self.ledger.owns}), op=lst.operation)
+            run.judge("pagination-walk", pages[0], f"{lst.limit}=1", CheckContext(expect={
+                "pages": pages, "k": 1, "expected": names, "bounded": bounded, "owned": self.ledger.owns},
+                spec=spec), op=lst.operation)
         if "filter-oracle" in wanted:
             self.filters(names)
 
@@ -348,9 +346,9 @@ class Sweeper:
         lst = self.spec.list
         everything = self._ours()[1]
         pages, items = self._ours(request)
-        self.run.judge(f"{PREFIX}filter-oracle", pages[-1], case, CheckContext(expect={
-            "got": [project(s) for s in items], "want": want(everything), "ordered": ordered,
-            "what": f"{lst.operation} {request}"}), op=lst.operation)
+        self.run.judge("filter-oracle", pages[-1], case, CheckContext(expect={
+            "got": [project(s) for s in items], "oracle": want(everything), "ordered": ordered,
+            "what": f"{lst.operation} {request}"}, spec=self.spec), op=lst.operation)
 
     def filters(self, names: list[str]) -> None:
         lst, run = self.spec.list, self.run
@@ -365,9 +363,9 @@ class Sweeper:
                                                                if "NameContains" in lst.filters else {})})
             body = first.wire_or_none()
             count = len((body.get(lst.page) or []) if isinstance(body, dict) else [])
-            run.judge(f"{PREFIX}filter-oracle", first, lst.limit, CheckContext(expect={
-                "got": [count <= 1], "want": [True], "what": f"{lst.operation} {lst.limit}=1 (items on the first page: {count})"}),
-                op=lst.operation)
+            run.judge("filter-oracle", first, lst.limit, CheckContext(expect={
+                "got": [count <= 1], "oracle": [True], "what": f"{lst.operation} {lst.limit}=1 (items on the first page: {count})"},
+                spec=self.spec), op=lst.operation)
         keys = _sort_keys(self.spec)
         orders = ("Ascending", "Descending") if "SortOrder" in lst.filters else ()
         for sort_by in (lst.sort_by or ((None,) if orders else ())):
@@ -423,10 +421,7 @@ class Sweeper:
                           "the backend assigns the identifier: a second Create makes a second resource")
             return
         again = self.ledger.create(self.spec, dict(first))
-        self.run.judge(f"{PREFIX}duplicate-name", again, "second-create")
-        declared = {e.name for e in operation(spec.create).error_shapes}
-        if "ResourceInUse" not in declared:  # the code expected is an assumption then (checks.generic)
-            self.run.results[-1]["basis"] = "assumption"
+        self.run.judge("duplicate-name", again, "second-create")
 
     def invalid(self) -> None:
         import strategies
@@ -480,14 +475,13 @@ class Sweeper:
             run.skip(spec.describe, "gone-after-delete", "after-delete",
                      f"the Delete was not accepted: {deleted.describe()}")
             return
-        run.judge(f"{PREFIX}gone-after-delete", self.describe(ident), "after-delete")
+        run.judge("gone-after-delete", self.describe(ident), "after-delete", CheckContext(spec=spec))
         lst = spec.list
         if lst and lst.name_member and spec.name_member:
             name = first[spec.name_member]
-            pages, items = self._ours({"NameContains": name} if "NameContains" in lst.filters else None)
-            listed = sum(s.get(lst.name_member) == name for s in items)
-            run.judge(f"{PREFIX}gone-after-delete", pages[-1], "after-delete",
-                      CheckContext(expect={"listed": listed, "name": name}), op=lst.operation)
+            pages, _ = self._ours({"NameContains": name} if "NameContains" in lst.filters else None)
+            run.judge("gone-after-delete", pages[-1], "after-delete",
+                      CheckContext(expect={"pages": pages, "name": name}, spec=spec), op=lst.operation)
 
 
 def _sortable(value: Any) -> tuple:
