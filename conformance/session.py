@@ -17,6 +17,7 @@ import hashlib
 import itertools
 import os
 import secrets
+import time
 from typing import Any, Iterator
 
 from .backends import Backend
@@ -305,12 +306,30 @@ class SpecLedger:
         self.prefix = prefix
         self.poll_budget = poll_budget
         self._counter = itertools.count(1)
+        self._scope = ""
+        self._hints: dict[str, Any] = {}
+        #: What :meth:`wait_settled` reads and sleeps with (``monotonic``, ``sleep``); a sweep
+        #: cassette notes the readings and a replay hands them back, so it polls as often.
+        self.clock: Any = time
         #: family -> identifiers of what this run created and has not deleted (in order).
         self.live: dict[str, list[dict[str, Any]]] = {}
         self._specs: dict[str, Any] = {}
 
     def new_name(self, hint: str = "") -> str:
-        return make_name(self.prefix, next(self._counter), hint)
+        counter = self._hints.setdefault(hint, itertools.count(1)) if self._scope else self._counter
+        return make_name(self.prefix, next(counter), hint, self._scope)
+
+    @contextlib.contextmanager
+    def name_scope(self, key: str) -> Iterator[None]:
+        """Names made inside are ``<prefix>-<digest of key>-[hint-]<n>``, counted per hint from 1,
+        so a family's names depend neither on the families before it nor on which other
+        scenarios ran (cassettes match requests by name)."""
+        saved = self._scope, self._hints
+        self._scope, self._hints = hashlib.sha1(key.encode("utf-8")).hexdigest()[:6], {}
+        try:
+            yield
+        finally:
+            self._scope, self._hints = saved
 
     def owns(self, name: Any) -> bool:
         return isinstance(name, str) and name.startswith(self.prefix + "-")
@@ -337,9 +356,11 @@ class SpecLedger:
 
     def wait_settled(self, spec: Any, ident: dict[str, Any], budget_s: float | None = None) -> str | None:
         """Poll Describe until the status is terminal (or there is none); bounded, with the
-        run's pauses (:func:`conformance.waiting.rounds`)."""
+        run's pauses (:func:`conformance.waiting.rounds`) on the ledger's clock."""
         status = None
-        for _ in waiting.rounds(self.poll_budget if budget_s is None else budget_s):
+        clock = self.clock
+        for _ in waiting.rounds(self.poll_budget if budget_s is None else budget_s,
+                                sleep=clock.sleep, clock=clock.monotonic):
             status = self.status(spec, ident)
             if spec.settled(status):
                 break

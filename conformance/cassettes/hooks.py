@@ -45,15 +45,23 @@ def instrument(client: Any) -> None:
 def _on_needs_retry(caught_exception: BaseException | None = None, operation: Any = None, **_: Any) -> None:
     if caught_exception is None or _ACTIVE.cassette is None:
         return
+    missed = unmatched(caught_exception, operation)
+    if missed:
+        _stale(_ACTIVE.cassette, missed)
+
+
+def unmatched(caught_exception: BaseException | None, operation: Any) -> str | None:
+    """``has no recorded <Operation> matching this request (<why>)`` when botocore caught
+    vcrpy's refusal of a request the cassette does not hold, else None."""
     from vcr.errors import CannotOverwriteExistingCassetteException
 
     inner = getattr(caught_exception, "kwargs", {}).get("error")
     if not isinstance(inner, CannotOverwriteExistingCassetteException):
-        return
+        return None
     name = getattr(operation, "name", "a request")
     why = next((line.strip() for line in str(inner).splitlines() if "closest" in line), "")
     why = why[why.find("(") + 1: why.rfind(")")] if "(" in why else "it holds none"
-    _stale(_ACTIVE.cassette, f"has no recorded {name} matching this request ({why})")
+    return f"has no recorded {name} matching this request ({why})"
 
 
 def _stale(shown: str, why: str) -> None:
@@ -101,7 +109,8 @@ class CassetteManager:
             self._vcr = instance
         return self._vcr
 
-    def _kwargs(self, user: dict[str, Any] | None = None) -> dict[str, Any]:
+    def cassette_kwargs(self, user: dict[str, Any] | None = None) -> dict[str, Any]:
+        """vcrpy's ``use_cassette`` arguments: record mode, scrubbing, matching (also the sweep's)."""
         mask = self.config.masked_accounts
         user = dict(user or {})
         user.pop("record_mode", None)  # one precedence: --record-mode > pyproject > environment
@@ -199,7 +208,7 @@ class CassetteManager:
         backend = getattr(session, "backend", None)
         saved_transform = getattr(backend, "request_transform", None)
         outer, outer_tape = _ACTIVE.cassette, replay.ACTIVE.tape
-        with self.vcr.use_cassette(str(path), **self._kwargs(user_config)) as cassette:
+        with self.vcr.use_cassette(str(path), **self.cassette_kwargs(user_config)) as cassette:
             loaded = dict((cassette._metadata or {}).get(METADATA_KEY) or {})
             replay.ACTIVE.tape = tape = self._tape(cassette, shown)
             if backend is not None:

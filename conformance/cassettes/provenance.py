@@ -23,6 +23,8 @@ METADATA_KEY = "conformance"
 SUFFIX = ".yaml"
 #: Cassettes of higher-scoped fixtures (module, session) live here, one per fixture.
 FIXTURE_DIR = "_fixtures"
+#: The sweep's cassettes (one per resource family; :mod:`.sweep`): no test of the suite owns them.
+SWEEP_DIR = "sweep"
 
 #: Settings keys for recording on a real account (``[tool.conformance]`` or ``CONFORMANCE_<KEY>``).
 RESOURCE_KEYS = ("role_arn", "s3_model_uri", "s3_output_location")
@@ -259,7 +261,7 @@ def coverage(directory: Path, nodeids: list[str]) -> dict[str, Any]:
     present = {
         p.relative_to(directory).as_posix()[: -len(SUFFIX)]
         for p in cassette_files(directory)
-        if not p.relative_to(directory).as_posix().startswith(FIXTURE_DIR + "/")
+        if not p.relative_to(directory).as_posix().startswith((FIXTURE_DIR + "/", SWEEP_DIR + "/"))
     }
     return {
         "tests": len(expected),

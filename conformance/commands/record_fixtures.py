@@ -7,6 +7,7 @@ draws next to its interactions (:mod:`conformance.cassettes.replay`), so the shi
 replay with whatever versions a user installs. Replaying them (``conformance run --backend
 aws``) then needs neither a server nor a network. Recording against the real API is
 ``conformance run --backend aws --record-mode once`` with an account configured (README).
+``--sweep`` records the sweep's cassettes instead (one per resource family, ``sweep/``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where the recording run's report goes (default reports/latest/recording)")
     parser.add_argument("--prune", action="store_true",
                         help="delete cassettes of tests that no longer exist (full runs only)")
+    parser.add_argument("--sweep", action="store_true",
+                        help="record the sweep's cassettes (sweep/<Family>.yaml, every family, costly ones "
+                             "too: moto's server costs nothing) instead of the suite's")
+    parser.add_argument("--family", action="append", default=None, metavar="FAMILY",
+                        help="with --sweep: only this family (repeatable)")
     parser.add_argument("-n", "--workers", default=None, help="pytest-xdist workers")
     parser.add_argument("-q", "--quiet", action="store_true", help="less pytest output")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
@@ -66,6 +72,8 @@ def main(args: argparse.Namespace) -> int:
 
     directory = Path(args.cassette_dir)
     cassettes.validate_dir(directory)
+    if args.sweep or args.family:
+        return record_sweep(args)
     extra = [a for a in args.pytest_args if a != "--"]
     if args.prune and extra:
         raise UsageError("--prune needs a full run (no extra pytest arguments)")
@@ -90,6 +98,36 @@ def main(args: argparse.Namespace) -> int:
         for name in cassettes.coverage(directory, nodeids)["orphaned"]:
             (directory / f"{name}{cassettes.SUFFIX}").unlink()
             print(f"conformance: pruned {name}{cassettes.SUFFIX}")
+    return 0
+
+
+def record_sweep(args: argparse.Namespace) -> int:
+    """``conformance sweep --backend aws --record-mode rewrite`` through moto's server: one
+    cassette per family, labelled ``recorded_against: moto-server``, with the sweep's draws.
+    A flag of record-fixtures rather than part of every recording: the two are independent and
+    each takes minutes, so one re-records what changed (README)."""
+    from ..backends import moto_server
+    from ..cassettes.replay import FORMAT
+    from . import sweep
+
+    if args.prune or [a for a in args.pytest_args if a != "--"]:
+        raise UsageError("--sweep records the sweep's cassettes: --prune and pytest arguments are the suite's")
+    sweep_args = argparse.Namespace(
+        backend="aws", endpoint_url=None, region="us-east-1", output=args.output, family=args.family,
+        check=None, poll_budget=60.0, record_mode="rewrite", cassette_dir=args.cassette_dir,
+        # moto's server answers the same on every attempt (a bare 500 for what it lacks), and a
+        # replay sends each call once: retries would only add backoff and dead interactions
+        max_attempts=1)
+    with moto_server() as url, _environment():
+        sweep_args.endpoint_url = url
+        code = sweep.main(sweep_args)
+    if code == 2:
+        return 2
+    report = json.loads((Path(args.output) / "report.json").read_text(encoding="utf-8"))
+    section = report.get("cassettes") or {}
+    print(f"conformance: recorded {section.get('recorded', 0)} sweep cassettes against moto-server in "
+          f"{Path(args.cassette_dir) / 'sweep'}, format {FORMAT} "
+          f"(each family's simplest() draws stored); the verdicts are in {args.output}")
     return 0
 
 

@@ -46,10 +46,22 @@ CHECKS = ("implemented", "accepted", "roundtrip", "listed-once", "pagination-wal
           "response-shape", "undeclared-members", "no-null-members", "no-server-error")
 
 
-def simplest(strategy: Any) -> Any:
+#: A sweep cassette's draws (conformance.cassettes.sweep.Draws) while one is in use: it notes
+#: each ``simplest`` value under its key, or hands back the recorded one. None: drawn here.
+DRAWS: Any = None
+
+
+def simplest(strategy: Any, key: str | None = None) -> Any:
     """The first value Hypothesis draws from ``strategy``: derandomized (seeded from this
     function's own source), so the same on every run. Through ``@given`` rather than
-    ``find``, which describes its condition and the value found (a third of a sweep's CPU)."""
+    ``find``, which describes its condition and the value found (a third of a sweep's CPU).
+    ``key`` names the draw in a sweep cassette (default: the strategy's repr)."""
+    if DRAWS is not None:
+        return DRAWS.simplest(key or repr(strategy), lambda: _first(strategy))
+    return _first(strategy)
+
+
+def _first(strategy: Any) -> Any:
     found: list[Any] = []
 
     @_SIMPLEST
@@ -71,13 +83,13 @@ def _create_request(op: str, present: tuple[str, ...] = ()) -> dict[str, Any]:
     from strategies._overlays import OPERATIONS, Present
 
     if not present:
-        return simplest(strategies.requests(operation(op)))
+        return simplest(strategies.requests(operation(op)), key=op)
     own = OPERATIONS.get("sagemaker", {}).get(op, {}).get("", ())
     rules = (own if isinstance(own, tuple | list) else (own,)) + tuple(Present(m) for m in present)
     try:
-        return simplest(strategies.requests(operation(op), overlays={"": tuple(rules)}))
+        return simplest(strategies.requests(operation(op), overlays={"": tuple(rules)}), key=f"{op}+present")
     except Exception:  # noqa: BLE001 - an impossible combination: the simplest request will do
-        return simplest(strategies.requests(operation(op)))
+        return simplest(strategies.requests(operation(op)), key=op)
 
 
 def set_path(request: dict[str, Any], path: str, value: Any) -> None:
@@ -429,7 +441,8 @@ class Sweeper:
                 run.skip(spec.create, "invalid-rejected", clause.id, why)
                 continue
             try:
-                request, violation = simplest(strategies.invalid_requests(model, clause=clause))
+                request, violation = simplest(strategies.invalid_requests(model, clause=clause),
+                                              key=f"{spec.create}/invalid/{clause.id}")
             except Exception as exc:  # noqa: BLE001 - no such draw: say so, never fail the backend
                 run.skip(spec.create, "invalid-rejected", clause.id, f"no request breaks it alone: {exc}")
                 continue

@@ -9,6 +9,7 @@ results go into the same report as ``conformance run`` (report.schema.json), wit
 
 from __future__ import annotations
 
+import contextlib
 import time
 from datetime import datetime, timezone
 from typing import Any, Iterable
@@ -16,14 +17,18 @@ from typing import Any, Iterable
 from .. import reports
 from .. import resources
 from ..backends import Backend
+from ..cassettes import without_local_constants
+from ..cassettes.sweep import StaleSweepCassette, SweepCassettes, family_cassette
 from ..checks.clauses import WireClauses, results as wire_results
 from ..exchange import Caller
 from ..session import SpecLedger, run_prefix
-from ..scenarios import CHECKS, FamilyRun, Sweeper
+from ..scenarios import CHECKS, FamilyRun, Sweeper, generic as scenarios
 
-def plan(names: Iterable[str] | None, backend_kind: str) -> tuple[list[resources.ResourceSpec], list[str]]:
-    """The families to sweep, dependencies first, and why others are left out. Costly
-    families are swept on a real account only when named (``names``)."""
+def plan(names: Iterable[str] | None, backend_kind: str,
+         real_account: bool | None = None) -> tuple[list[resources.ResourceSpec], list[str]]:
+    """The families to sweep, dependencies first, and the costly ones left out: on a real
+    account (``real_account``; default: whenever the backend is ``aws``) a costly family is
+    created only when named (``names``)."""
     named = list(names or [])
     chosen = resources.specs(named or None)
     order: list[resources.ResourceSpec] = []
@@ -41,8 +46,9 @@ def plan(names: Iterable[str] | None, backend_kind: str) -> tuple[list[resources
         return (spec.costly and spec.family not in named) or any(
             costly(resources.spec(f)) for f in spec.needs.values())
 
+    guarded = backend_kind == "aws" if real_account is None else real_account
     for spec in chosen:
-        if backend_kind == "aws" and costly(spec):
+        if guarded and costly(spec):
             skipped.append(spec.family)
             continue
         add(spec)
@@ -57,6 +63,10 @@ def sweep_family(ledger: SpecLedger, spec: resources.ResourceSpec, made: dict[st
     ledger.caller.observers.append(wire)
     try:
         Sweeper(ledger, run, made, clauses).sweep(checks)
+    except StaleSweepCassette as exc:  # replay: what the family's cassette lacks stops it, said once
+        run.status = "stale cassette"
+        run.skip(spec.create, "sweep", "cassette", str(exc))
+        run.results[-1]["stale_cassette"] = str(exc).split(" ", 3)[2]
     except Exception as exc:  # noqa: BLE001 - one family's surprise must not end the sweep
         import traceback
 
@@ -90,31 +100,70 @@ def coverage(runs: list[FamilyRun], skipped_costly: list[str]) -> dict[str, Any]
     return {"checks": list(CHECKS), "families": dict(sorted(families.items()))}
 
 
+def _recorded_family(cassettes: SweepCassettes, ledger: SpecLedger, spec: resources.ResourceSpec,
+                     made: dict[str, dict[str, Any]], checks: Iterable[str] | None) -> FamilyRun:
+    """One family inside its cassette (``--backend aws``): its calls and ``simplest()`` draws
+    recorded or replayed, its names scoped to it (a cassette matches requests by name, and a
+    family's must not depend on which families ran before it); no cassette is one skip."""
+    missing = cassettes.missing(spec.family)
+    if missing:
+        run = FamilyRun(spec, status="no cassette")
+        run.skip(spec.create, "sweep", "cassette", missing)
+        return run
+    with ledger.name_scope(spec.family), cassettes.family(spec.family, ledger.caller.client) as draws:
+        scenarios._create_request.cache_clear()  # a cached draw would be neither noted nor replayed
+        scenarios.DRAWS, ledger.clock = draws, draws
+        try:
+            return sweep_family(ledger, spec, made, checks)
+        finally:
+            scenarios.DRAWS, ledger.clock = None, time
+            scenarios._create_request.cache_clear()
+
+
 def run(backend: Backend, families: Iterable[str] | None = None, checks: Iterable[str] | None = None,
-        poll_budget: float = 60.0) -> dict[str, Any]:
-    """Sweep ``families`` (default all) on ``backend``; returns the report (not yet written)."""
+        poll_budget: float = 60.0, cassettes: SweepCassettes | None = None) -> dict[str, Any]:
+    """Sweep ``families`` (default all) on ``backend``; returns the report (not yet written).
+    ``cassettes`` (``--backend aws``): each family is recorded into, or replayed from, its own;
+    costly families are left out only where they would be created on a real account."""
     started, clock = datetime.now(timezone.utc), time.perf_counter()
-    order, costly = plan(families, backend.kind)
+    # simplest() promises the same requests on every run, as the ci profile does for `run`:
+    # also across edits of any literal in the project, which Hypothesis' "local constants"
+    # pool would feed into the draws (and a recording would no longer match a live sweep)
+    without_local_constants()
+    real_account = backend.kind == "aws" and (
+        cassettes is None or (not cassettes.replaying and cassettes.config.recorded_against == "aws"))
+    order, costly = plan(families, backend.kind, real_account)
+    if cassettes is not None and cassettes.replaying:
+        # nothing is created in replay; a costly family a real-account recording left out is
+        # reported as such, not as a missing cassette
+        unrecorded = {s.family for s in order if s.costly and s.family not in (families or ())
+                      and not family_cassette(cassettes.config.cassette_dir, s.family).is_file()}
+        order, costly = [s for s in order if s.family not in unrecorded], costly + sorted(unrecorded)
     ledger = SpecLedger(Caller(backend.client(), keep_history=False), run_prefix(backend.kind), poll_budget)
     book = reports.ResultBook()
     runs: list[FamilyRun] = []
     made: dict[str, dict[str, Any]] = {}
     durations: dict[str, float] = {}
     interrupted = False
+    left: list[str] = []
     try:
-        for spec in order:
-            began = time.perf_counter()
-            family_run = sweep_family(ledger, spec, made, checks)
-            durations[spec.family] = round(time.perf_counter() - began, 3)
-            runs.append(family_run)
-            for result in family_run.results:
-                book.add(result)
-            for note in family_run.notes:
-                book.note(note)
+        with cassettes.session() if cassettes is not None else contextlib.nullcontext():
+            for spec in order:
+                began = time.perf_counter()
+                family_run = (_recorded_family(cassettes, ledger, spec, made, checks) if cassettes is not None
+                              else sweep_family(ledger, spec, made, checks))
+                durations[spec.family] = round(time.perf_counter() - began, 3)
+                runs.append(family_run)
+                for result in family_run.results:
+                    book.add(result)
+                for note in family_run.notes:
+                    book.note(note)
     except KeyboardInterrupt:
         interrupted = True
     finally:
-        left = ledger.cleanup()
+        # a replay created nothing (and a Delete outside every cassette could not be answered);
+        # a recording cleans up live, after the families' cassettes are written
+        left = [] if backend.offline else ledger.cleanup()
     for family in costly:
         book.note({"id": f"Create{family}/sweep/costly", "operation": f"Create{family}", "message": (
             f"{family} costs money while it exists: a sweep on a real account creates it only when named "
@@ -124,6 +173,8 @@ def run(backend: Backend, families: Iterable[str] | None = None, checks: Iterabl
                    "message": f"could not delete {item}; delete it by hand"})
     extra: dict[str, Any] = {"coverage": coverage(runs, costly), "sweep": {"prefix": ledger.prefix,
                              "families": [s.family for s in order], "duration_s": durations}}
+    if cassettes is not None:
+        extra["cassettes"] = cassettes.report_section()
     if interrupted:
         extra["interrupted"] = True
     return reports.build(book, backend=backend.describe(), started_at=started,
