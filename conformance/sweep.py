@@ -14,15 +14,15 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from .. import reports
-from .. import resources
-from ..backends import Backend
-from ..cassettes import without_local_constants
-from ..cassettes.sweep import StaleSweepCassette, SweepCassettes, family_cassette
-from ..checks.clauses import WireClauses, results as wire_results
-from ..exchange import Caller
-from ..session import SpecLedger, run_prefix
-from ..scenarios import CHECKS, FamilyRun, Sweeper, generic as scenarios
+from . import reports
+from . import resources
+from .backends import Backend
+from .cassettes import without_local_constants
+from .cassettes.sweep import StaleSweepCassette, SweepCassettes, family_cassette
+from .checks.clauses import WireClauses, results as wire_results
+from .exchange import Caller
+from .session import SpecLedger, run_prefix
+from .scenarios import CHECKS, FamilyRun, Sweeper, generic as scenarios
 
 def plan(names: Iterable[str] | None, backend_kind: str,
          real_account: bool | None = None) -> tuple[list[resources.ResourceSpec], list[str]]:
