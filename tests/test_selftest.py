@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conformance.commands.selftest import Outcome, killers
+from conformance.faults.selftest import Outcome, killers
 
 
 def test_killers_need_a_pass_on_the_faithful_proxy():
