@@ -17,7 +17,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..errors import UsageError
 
@@ -65,16 +65,28 @@ def _environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _record(command: Any, options: argparse.Namespace) -> dict[str, Any] | None:
+    """Run ``command`` (run's or sweep's main) recording against moto's embedded server with
+    throwaway credentials; the report's ``cassettes`` section, or None when it exited 2."""
+    from ..backends import moto_server
+
+    with moto_server() as url, _environment():
+        options.endpoint_url = url
+        if command(options) == 2:
+            return None
+    report = json.loads((Path(options.output) / "report.json").read_text(encoding="utf-8"))
+    return report.get("cassettes") or {}
+
+
 def main(args: argparse.Namespace) -> int:
     from .. import cassettes
-    from ..backends import moto_server
     from . import run
 
     directory = Path(args.cassette_dir)
     cassettes.validate_dir(directory)
-    if args.sweep or args.family:
-        return record_sweep(args)
     extra = [a for a in args.pytest_args if a != "--"]
+    if args.sweep or args.family:
+        return record_sweep(args, extra)
     if args.prune and extra:
         raise UsageError("--prune needs a full run (no extra pytest arguments)")
     run_args = argparse.Namespace(
@@ -82,13 +94,9 @@ def main(args: argparse.Namespace) -> int:
         output=args.output, profile="ci", workers=args.workers, quiet=args.quiet,
         pytest_args=extra, endpoint_url=None,
     )
-    with moto_server() as url, _environment():
-        run_args.endpoint_url = url
-        code = run.main(run_args)
-    if code == 2:
+    section = _record(run.main, run_args)
+    if section is None:
         return 2
-    report = json.loads((Path(args.output) / "report.json").read_text(encoding="utf-8"))
-    section = report.get("cassettes") or {}
     print(f"conformance: recorded {section.get('recorded', 0)} cassettes against moto-server in "
           f"{directory} ({section.get('used', 0)} tests used one), format {cassettes.replay.FORMAT} (each "
           f"test's Hypothesis draws stored: they replay with any Hypothesis or botocore); the verdicts are "
@@ -101,16 +109,15 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def record_sweep(args: argparse.Namespace) -> int:
+def record_sweep(args: argparse.Namespace, pytest_args: list[str]) -> int:
     """``conformance sweep --backend aws --record-mode rewrite`` through moto's server: one
     cassette per family, labelled ``recorded_against: moto-server``, with the sweep's draws.
     A flag of record-fixtures rather than part of every recording: the two are independent and
     each takes minutes, so one re-records what changed (README)."""
-    from ..backends import moto_server
     from ..cassettes.replay import FORMAT
     from . import sweep
 
-    if args.prune or [a for a in args.pytest_args if a != "--"]:
+    if args.prune or pytest_args:
         raise UsageError("--sweep records the sweep's cassettes: --prune and pytest arguments are the suite's")
     sweep_args = argparse.Namespace(
         backend="aws", endpoint_url=None, region="us-east-1", output=args.output, family=args.family,
@@ -118,13 +125,9 @@ def record_sweep(args: argparse.Namespace) -> int:
         # moto's server answers the same on every attempt (a bare 500 for what it lacks), and a
         # replay sends each call once: retries would only add backoff and dead interactions
         max_attempts=1)
-    with moto_server() as url, _environment():
-        sweep_args.endpoint_url = url
-        code = sweep.main(sweep_args)
-    if code == 2:
+    section = _record(sweep.main, sweep_args)
+    if section is None:
         return 2
-    report = json.loads((Path(args.output) / "report.json").read_text(encoding="utf-8"))
-    section = report.get("cassettes") or {}
     print(f"conformance: recorded {section.get('recorded', 0)} sweep cassettes against moto-server in "
           f"{Path(args.cassette_dir) / 'sweep'}, format {FORMAT} "
           f"(each family's simplest() draws stored); the verdicts are in {args.output}")
