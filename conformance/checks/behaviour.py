@@ -43,9 +43,7 @@ def list_summary(exchange: Exchange, ctx: CheckContext) -> None:
     as CompilationTargetDevice or CompilationTargetPlatformOs/Arch/Accelerator
     (overlays.SUMMARY_PATHS)."""
     sent = ctx.sent or {}
-    body = exchange.wire_or_none()
-    items = body.get("CompilationJobSummaries", []) if isinstance(body, dict) else []
-    mine = [s for s in items if isinstance(s, dict) and s.get("CompilationJobName") == sent.get("CompilationJobName")]
+    mine = [s for s in summaries(exchange, ctx) if s.get("CompilationJobName") == sent.get("CompilationJobName")]
     if len(mine) != 1:
         raise Mismatch(f"{len(mine)} summaries of job {sent.get('CompilationJobName')!r} (expected 1)")
     diffs = []
