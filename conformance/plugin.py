@@ -15,6 +15,7 @@ import importlib.util
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from types import TracebackType
 from typing import Any, Iterator
 
 import pytest
@@ -246,10 +247,9 @@ def conformance_backend(conformance_settings: dict[str, Any]) -> Iterator[Any]:
 def conformance_session(conformance_backend: Any, conformance_settings: dict[str, Any],
                         pytestconfig: pytest.Config) -> Iterator[Any]:
     """One RunSession: a caller, the run's name prefix, and cleanup of its jobs."""
-    from .session import RunSession
-
     from .checks.clauses import JUDGED, WireClauses
     from .exchange import RetryCounter
+    from .session import RunSession
 
     session = RunSession(conformance_backend)
     session.poll_budget = float(conformance_settings.get("poll_budget", session.poll_budget))
@@ -522,6 +522,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
         report.user_properties.append((_RESULT_KEY, result))
 
 
+def _with_lines(tb: TracebackType | None) -> TracebackType | None:
+    """The traceback without its entries whose line number Python lost."""
+    kept = []
+    while tb is not None:
+        if tb.tb_lineno is not None:
+            kept.append(tb)
+        tb = tb.tb_next
+    for entry, after in zip(kept, [*kept[1:], None]):
+        entry.tb_next = after
+    return kept[0] if kept else None
+
+
 class ResultCollector:
     """Gathers results on the controller (xdist workers ship them in user_properties) and
     writes the report at the end of the session, also after a failure or Ctrl-C."""
@@ -545,6 +557,21 @@ class ResultCollector:
             from .cassettes import without_local_constants
 
             without_local_constants()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Iterator[None]:
+        """Python 3.11 can give a Ctrl-C a traceback entry without a line number, which pytest's
+        terminal cannot render: the TypeError it raises would escape the session, leave the
+        report unmarked as partial and end the run with exit 1. Such entries are dropped first."""
+        exc: BaseException | None = excinfo.value
+        seen: set[int] = set()
+        while exc is not None and id(exc) not in seen:  # the chain pytest renders too
+            seen.add(id(exc))
+            exc.__traceback__ = _with_lines(exc.__traceback__)
+            exc = exc.__cause__ or exc.__context__
+        if excinfo.value.__traceback__ is not None:
+            excinfo.traceback = type(excinfo.traceback)(excinfo.value.__traceback__)
+        return (yield)
 
     def session_state(self, state: dict[str, Any]) -> None:
         """The run-wide verdicts of one process (wire clauses, isolation), at its session's end."""

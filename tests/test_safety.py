@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import signal
 import subprocess
@@ -220,3 +221,32 @@ def test_ctrl_c_cleans_up_and_keeps_a_partial_report(tmp_path):
     assert report["interrupted"] is True
     assert report["results"], "the results finished before the interrupt were lost"
     assert "Interrupted" in (out / "report.md").read_text()
+
+
+_LINELESS_INTERRUPT = '''
+import sys, types
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # A position past the frame's code has no line number, as Python 3.11 gives a Ctrl-C
+    # that lands on an instruction without one.
+    lost = types.TracebackType(None, sys._getframe(), 10**6, -1)
+    raise KeyboardInterrupt().with_traceback(lost)
+'''
+
+
+def test_ctrl_c_on_an_instruction_without_a_line_is_still_an_interrupt(tmp_path):
+    """A Ctrl-C whose traceback has an entry without a line number (seen in CI on Python 3.11)
+    made pytest's terminal raise a TypeError: the run ended with exit 1 and a report that did not
+    say it was partial. It must end as every interrupt does: exit 2, a report marked partial."""
+    (tmp_path / "lineless_interrupt.py").write_text(_LINELESS_INTERRUPT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--output", "out", "-q",
+         "--", "-k", "test_founding", "-p", "lineless_interrupt"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "TypeError" not in proc.stdout + proc.stderr
+    assert "interrupted" in proc.stderr + proc.stdout
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["interrupted"] is True
