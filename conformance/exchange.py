@@ -45,6 +45,13 @@ class Exchange:
     #: Every attempt before the last, oldest first: ``{"status", "error_code", "transport_error"}``
     #: (empty when the first answer was the one kept).
     retried: tuple[dict[str, Any], ...] = ()
+    #: Wall-clock time (``time.time()``) the first attempt was sent: xdist workers share the
+    #: clock, so an exchange of one can be placed in a window of another (isolation's).
+    sent_at: float = 0.0
+
+    @property
+    def answered_at(self) -> float:
+        return self.sent_at + self.duration_s
 
     @property
     def lost(self) -> bool:
@@ -361,7 +368,7 @@ class Caller:
         parsed: dict[str, Any] | None = None
         error_code: str | None = None
         transport_error: str | None = None
-        started = time.perf_counter()
+        sent_at, started = time.time(), time.perf_counter()
         try:
             parsed = method(**request)
         except ClientError as exc:
@@ -387,7 +394,8 @@ class Caller:
             self._timeouts.pop(operation, None)
         if raw is None:
             exchange = Exchange(operation, request, None, transport_error=transport_error,
-                                duration_s=duration, attempts=len(retried) + 1, retried=retried)
+                                duration_s=duration, attempts=len(retried) + 1, retried=retried,
+                                sent_at=sent_at)
         else:
             body = raw.get("body") or b""
             if isinstance(body, str):
@@ -404,6 +412,7 @@ class Caller:
                 duration_s=duration,
                 attempts=len(retried) + 1,
                 retried=retried,
+                sent_at=sent_at,
             )
         if exchange.retried or exchange.lost or (exchange.ok and exchange.wire_or_none() is _MISSING):
             self.unsteady += 1

@@ -589,7 +589,8 @@ class ResultCollector:
 
         if not self.states:
             return
-        wire = clauses.merge(s["wire"] for s in self.states)
+        wire = clauses.merge((s["wire"] for s in self.states),
+                             clauses.culprit_windows(s["isolation"] for s in self.states))
         # A run narrowed with -k/-m reports the wire clauses its exchanges exercised; a full
         # run reports every clause of the model (those no exchange reached as skipped).
         narrowed = bool(self.config.getoption("keyword", None) or self.config.getoption("markexpr", None))

@@ -13,6 +13,7 @@ say the same thing.
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -442,7 +443,7 @@ class RunExplorer:
             if response is None or not 200 <= response.status_code < 300:
                 return
             if operation == "CreateCompilationJob":
-                session.accepted_elsewhere(name, case.body)
+                session.accepted_elsewhere(name, case.body, time.time() - getattr(response, "elapsed", 0.0))
             elif operation == "DeleteCompilationJob":
                 session.deleted(name)
 

@@ -126,7 +126,7 @@ class RunSession:
         elif operation == JOB.delete and (exchange.ok or exchange.error_code == "ResourceNotFound"):
             self.unsettled.discard(name)
         elif operation == JOB.create and exchange.ok and self.isolate and not known:
-            self._isolate(name, prepared)
+            self._isolate(name, prepared, exchange.sent_at)
         return exchange
 
     def _check_quarantine(self, name: Any) -> None:
@@ -148,12 +148,16 @@ class RunSession:
         return self.caller.call(JOB.list.operation, {"NameContains": name or self.prefix, "MaxResults": 100},
                                 observe=False)
 
-    def _isolate(self, name: str, sent: dict[str, Any]) -> None:
+    def _isolate(self, name: str, sent: dict[str, Any], since: float) -> None:
         """After an accepted Create: does the run's listing still answer? If not, and it does
         again once this job is deleted, the job is the cause: it is kept out of the backend
         from then on, reported once (checks.clauses.ISOLATION_ID), and the listing clauses are judged without
         it. One List per Create and no waiting (a running job is stopped, not waited for,
-        unless it must end before it can be deleted)."""
+        unless it must end before it can be deleted).
+
+        A culprit's ``window`` (wall clock, from its Create's sending to its deletion) is when
+        the listing was broken by it: under xdist another worker's List may fall in it, and the
+        run-wide clauses set such an answer aside (checks.clauses.merge)."""
         from .checks import get
 
         if self.list_broken:
@@ -164,9 +168,11 @@ class RunSession:
         if check.passes(first) or check.passes(self._probe(name)):  # a second look: one 5xx may be a blip
             return
         deleted = self._delete_now(name)
+        window = [since, time.time()]
         after = self._probe()
         if deleted and check.passes(after):
-            self.quarantined[name] = {"origin": self.current_test, "request": _jsonable(sent), "probe": first.example()}
+            self.quarantined[name] = {"origin": self.current_test, "request": _jsonable(sent),
+                                      "probe": first.example(), "window": window}
             return
         self.list_broken = (f"ListCompilationJobs answers {after.describe()} also without job {name}: "
                             "the listing fails whatever jobs exist, so no job is isolated")
@@ -201,13 +207,14 @@ class RunSession:
         if name in self.created:
             self.created.remove(name)
 
-    def accepted_elsewhere(self, name: str, sent: dict[str, Any]) -> None:
-        """A Create of ``name`` sent outside :meth:`call` (the schemathesis bridge's) was
-        accepted: the job is this run's, and isolation probes the listing after it as after
-        any other, so a job that breaks List is found where it was made, not in later results."""
+    def accepted_elsewhere(self, name: str, sent: dict[str, Any], sent_at: float | None = None) -> None:
+        """A Create of ``name`` sent outside :meth:`call` (the schemathesis bridge's) at
+        ``sent_at`` (wall clock; default now) was accepted: the job is this run's, and isolation
+        probes the listing after it as after any other, so a job that breaks List is found
+        where it was made, not in later results."""
         self.made(name)
         if self.isolate:
-            self._isolate(name, sent)
+            self._isolate(name, sent, time.time() if sent_at is None else sent_at)
 
     def refused(self, name: str) -> None:
         """A Create of ``name`` sent outside :meth:`call` was refused with a 4xx: no job."""

@@ -205,6 +205,12 @@ class WireClauses:
     def _hit(self, rid: str, message: str | None, exchange: Exchange) -> None:
         entry = self.clauses[rid]
         entry["exercised"] += 1
+        if message is not None and _may_be_isolations(exchange) and len(entry.setdefault("deferred", [])) < DEFERRED:
+            # Judged at the merge: it may have been answered while another xdist worker's job
+            # broke every listing (a culprit window of isolation), which is reported there.
+            entry["deferred"].append({"at": [exchange.sent_at, exchange.answered_at],
+                                      "message": message, "example": exchange.example()})
+            return
         if message is not None:
             entry["broken"] += 1
             if entry["first"] is None:
@@ -252,27 +258,64 @@ class WireClauses:
         return {"clauses": self.clauses, "notes": self.notes}
 
 
-def merge(states: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """One state from several workers': counts add up, the first failure found is kept."""
+#: At most this many failed hits of a clause wait for the merge (a few at a window's edge are
+#: what a race of workers makes; beyond, the listing is broken whatever jobs exist).
+DEFERRED = 200
+
+
+def _may_be_isolations(exchange: Exchange) -> bool:
+    """A listing broken the way isolation's probe sees a job break it (a 5xx, no answer)."""
+    from ..waiting import JOB
+
+    return exchange.operation == JOB.list.operation and not get("leaves-list-working").passes(exchange)
+
+
+def merge(states: Iterable[dict[str, Any]], windows: Iterable[tuple[str, list[float]]] = ()) -> dict[str, Any]:
+    """One state from several workers': counts add up, the first failure found is kept.
+
+    ``windows``: ``(job, [from, to])`` while which a job of the run broke every listing
+    (isolation's culprits, of any worker). A listing's server error answered inside one is that
+    job's doing, reported once by isolation: it is set aside, not a failure of the clause. In
+    one process only isolation's own unjudged probes run inside a window; under xdist another
+    worker's listing can."""
+    windows = list(windows)
     out: dict[str, dict[str, Any]] = {}
     notes: dict[str, dict[str, Any]] = {}
     for state in states:
         for note_id, note in state["notes"].items():
             notes.setdefault(note_id, note)
         for rid, entry in state["clauses"].items():
-            known = out.get(rid)
-            if known is None:
-                out[rid] = dict(entry)
-                continue
+            known = out.setdefault(rid, {**entry, "exercised": 0, "broken": 0, "first": None, "set_aside": []})
             known["exercised"] += entry["exercised"]
             known["broken"] += entry["broken"]
+            known["set_aside"] += entry.get("set_aside", [])
             if known["first"] is None:
                 known["first"] = entry["first"]
+            for hit in entry.get("deferred", ()):
+                job = next((j for j, (start, end) in windows if hit["at"][0] <= end and hit["at"][1] >= start), None)
+                if job is not None:
+                    known["set_aside"].append(job)
+                    known["exercised"] -= 1  # not judged on it
+                    continue
+                known["broken"] += 1
+                if known["first"] is None:
+                    known["first"] = {"message": hit["message"], "example": hit["example"]}
+    for entry in out.values():
+        entry.pop("deferred", None)
     return {"clauses": out, "notes": notes}
 
 
+def culprit_windows(states: Iterable[dict[str, Any]]) -> list[tuple[str, list[float]]]:
+    """The windows of isolation's culprits in the isolation states of a run's processes."""
+    return [(name, q["window"]) for s in states for name, q in s["quarantined"].items()
+            if not q.get("innocent") and q.get("window")]
+
+
 def results(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """Report results (report.schema.json) of a merged state."""
+    """Report results (report.schema.json) of a merged state (one process's state is merged
+    here, without windows: a listing it could not judge yet then counts)."""
+    if any("deferred" in entry for entry in state["clauses"].values()):
+        state = merge([state])
     out = []
     for rid, entry in state["clauses"].items():
         operation, check, _ = rid.split("/", 2)
@@ -287,6 +330,12 @@ def results(state: dict[str, Any]) -> list[dict[str, Any]]:
         else:
             result.update(outcome="skipped",
                           message=f"no exchange of the run exercised this clause ({entry['detail']})")
+        if entry.get("set_aside"):
+            jobs = sorted(set(entry["set_aside"]))
+            aside = (f"{len(entry['set_aside'])} exchange(s) set aside: answered while job(s) "
+                     f"{', '.join(jobs[:3])}{' ...' if len(jobs) > 3 else ''} of the run broke every "
+                     f"listing (reported by {ISOLATION_ID})")
+            result["message"] = f"{result['message']}\n  {aside}" if result["message"] else aside
         out.append(result)
     return out
 
