@@ -265,17 +265,15 @@ class RetryCounter:
         return {op: dict(entry) for op, entry in self.counts.items()}
 
 
-def add_up(parts: Any, *, kept: tuple[str, ...] = ()) -> dict[str, Any]:
+def add_up(parts: Any) -> dict[str, Any]:
     """The figures of several pytest-xdist workers as one run's (the report's ``retries`` and
-    ``waiting``): numbers add up (rounded to the millisecond), nested dicts add up key by key,
-    a key of ``kept`` (a setting, not a count) keeps a worker's value; a worker that sent
-    nothing (None) adds nothing."""
+    ``waiting``, whose ``max_live_jobs`` is each worker's share of the bound): numbers add up
+    (rounded to the millisecond), nested dicts add up key by key; a worker that sent nothing
+    (None) adds nothing."""
     out: dict[str, Any] = {}
     for part in filter(None, parts):
         for key, value in part.items():
-            if key in kept:
-                out[key] = value
-            elif isinstance(value, dict):
+            if isinstance(value, dict):
                 out[key] = add_up([out.get(key), value])
             else:
                 out[key] = round(out.get(key, 0) + value, 3)

@@ -631,9 +631,9 @@ class ResultCollector:
         if self.states:
             from .exchange import add_up
 
-            # Each worker its own poller: its peak of live jobs adds up, since the workers'
-            # jobs live side by side.
-            extra["waiting"] = add_up((s.get("waiting") for s in self.states), kept=("max_live_jobs",))
+            # Each worker its own poller with its share of the bound: shares and peaks of live
+            # jobs add up, since the workers' jobs live side by side.
+            extra["waiting"] = add_up(s.get("waiting") for s in self.states)
             extra["retries"] = dict(sorted(add_up(s.get("retries") for s in self.states).items()))
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             extra["interrupted"] = True  # a partial report: the results finished before Ctrl-C
