@@ -341,8 +341,8 @@ class SpecLedger:
     def owns(self, name: Any) -> bool:
         return isinstance(name, str) and name.startswith(self.prefix + "-")
 
-    def call(self, operation: str, request: dict[str, Any] | None = None) -> Exchange:
-        return self.caller.call(operation, request or {})
+    def call(self, operation: str, request: dict[str, Any] | None = None, *, observe: bool = True) -> Exchange:
+        return self.caller.call(operation, request or {}, observe=observe)
 
     def create(self, spec: Any, request: dict[str, Any]) -> Exchange:
         """Send Create; an accepted resource is recorded for cleanup (also one whose answer
@@ -357,40 +357,45 @@ class SpecLedger:
                 self.live[spec.family].append(ident)
         return exchange
 
-    def status(self, spec: Any, ident: dict[str, Any]) -> str | None:
-        exchange = self.call(spec.describe, ident)
+    def status(self, spec: Any, ident: dict[str, Any], *, observe: bool = True) -> str | None:
+        exchange = self.call(spec.describe, ident, observe=observe)
         return spec.status_of(exchange.wire_or_none()) if exchange.ok else None
 
-    def wait_settled(self, spec: Any, ident: dict[str, Any], budget_s: float | None = None) -> str | None:
+    def wait_settled(self, spec: Any, ident: dict[str, Any], budget_s: float | None = None, *,
+                     observe: bool = True) -> str | None:
         """Poll Describe until the status is terminal (or there is none); bounded, with the
         run's pauses (:func:`conformance.waiting.rounds`) on the ledger's clock."""
         status = None
         clock = self.clock
         for _ in waiting.rounds(self.poll_budget if budget_s is None else budget_s,
                                 sleep=clock.sleep, clock=clock.monotonic):
-            status = self.status(spec, ident)
+            status = self.status(spec, ident, observe=observe)
             if spec.settled(status):
                 break
         return status
 
-    def delete(self, spec: Any, ident: dict[str, Any]) -> Exchange:
-        """Stop a running resource, wait until it settles, delete it; forget it once gone."""
+    def delete(self, spec: Any, ident: dict[str, Any], *, observe: bool = True) -> Exchange:
+        """Stop a running resource, wait until it settles, delete it; forget it once gone.
+
+        ``observe=False``: no wire clause judges these calls, for a resource made by a request
+        that breaks a clause (its Describe echoes what it was given: that clause's finding,
+        ``invalid-rejected``, not the output shape's)."""
         request = spec.request_for(spec.delete, ident)
         if request is None:
             return Exchange(spec.delete or f"Delete{spec.family}", dict(ident), None,
                             transport_error=f"{spec.family} has no Delete for {sorted(ident)}")
-        if spec.terminal and not spec.settled(self.status(spec, ident)):
+        if spec.terminal and not spec.settled(self.status(spec, ident, observe=observe)):
             stop = spec.request_for(spec.stop, ident)
             if stop is not None:
-                self.call(spec.stop, stop)
-            self.wait_settled(spec, ident)
-        exchange = self.call(spec.delete, request)
+                self.call(spec.stop, stop, observe=observe)
+            self.wait_settled(spec, ident, observe=observe)
+        exchange = self.call(spec.delete, request, observe=observe)
         stop = spec.request_for(spec.stop, ident)
         if exchange.error_code == "ValidationException" and stop is not None:
             # Only a stopped resource can be deleted (a notebook instance InService): stop, wait, retry.
-            self.call(spec.stop, stop)
-            self.wait_settled(spec, ident)
-            exchange = self.call(spec.delete, request)
+            self.call(spec.stop, stop, observe=observe)
+            self.wait_settled(spec, ident, observe=observe)
+            exchange = self.call(spec.delete, request, observe=observe)
         if exchange.ok or exchange.error_code in ("ResourceNotFound",):
             self.forget(spec, ident)
         return exchange

@@ -159,3 +159,18 @@ def test_wire_clauses_judge_the_family_operations(sweep, moto):
 
 def test_ids_are_the_same_on_every_run(sweep):
     assert sorted(sweep("filter-oracle", "missing-resource")) == sorted(sweep("filter-oracle", "missing-resource"))
+
+
+def test_an_accepted_invalid_request_is_one_finding_not_a_cascade_of_shapes(sweep, moto):
+    """moto stores an invalid CompilationJob and describes it back as sent: the invalid value
+    is ``invalid-rejected``'s finding, so the look at it and its deletion are that clause's own,
+    not judged by the output shape (as the run's suite does). Before, one accepted invalid
+    request per clause made about 670 response-shape results of the sweep fail with it."""
+    clause, shape = "InputConfig.Framework:enum", "DescribeCompilationJob/response-shape/InputConfig.Framework:enum"
+    results = sweep("invalid-rejected", "response-shape", family="CompilationJob", clauses=[clause])
+    assert outcome(results, f"CreateCompilationJob/invalid-rejected/{clause}") == "failed"
+    assert outcome(results, shape) != "failed"
+    # A Describe of a valid job that breaks the enum still fails the shape clause.
+    moto.answer("DescribeCompilationJob", body(lambda b: {**b, "InputConfig": {**b["InputConfig"], "Framework": "tensorflow"}}))
+    results = sweep("roundtrip", "response-shape", family="CompilationJob")
+    assert outcome(results, shape) == "failed"
