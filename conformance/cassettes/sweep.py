@@ -110,6 +110,21 @@ def family_cassette(directory: Path, family: str) -> Path:
     return directory / SWEEP_DIR / f"{family}{SUFFIX}"
 
 
+def require_sweep_cassettes(config: RecordingConfig, root: Path) -> None:
+    """In replay, a sweep folder that is missing or holds no cassette is refused in one line
+    (as ``run`` refuses an empty cassette folder): every family would be skipped."""
+    folder = config.cassette_dir / SWEEP_DIR
+    if not config.replaying or any(folder.glob(f"*{SUFFIX}")):
+        return
+    from ..errors import NothingToJudge
+
+    shown = _relative(config.cassette_dir, root)
+    why = "holds no sweep cassettes" if folder.is_dir() else "does not exist"
+    raise NothingToJudge(f"{_relative(folder, root)} {why}, nothing to replay: record it with "
+                         f"`{RECORD_SWEEP_FIXTURES_COMMAND} --cassette-dir {shown}` (moto server) or "
+                         f"`{RECORD_SWEEP_AWS_COMMAND} --cassette-dir {shown}` (real AWS)")
+
+
 class SweepCassettes:
     """The cassettes of one sweep run: each family in its own, recorded or replayed."""
 

@@ -68,12 +68,13 @@ def cassettes(args: argparse.Namespace) -> "SweepCassettes | None":
     if args.backend != "aws":
         return None
     from ..cassettes import recording_config, validate_dir
-    from ..cassettes.sweep import SweepCassettes
+    from ..cassettes.sweep import SweepCassettes, require_sweep_cassettes
 
     root = Path.cwd()
     config = recording_config({"cassette_dir": args.cassette_dir, "record_mode": args.record_mode,
                                "endpoint_url": args.endpoint_url, "region": args.region}, root)
     validate_dir(config.cassette_dir, root)
+    require_sweep_cassettes(config, root)
     return SweepCassettes(config, root)
 
 

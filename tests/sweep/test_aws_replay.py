@@ -117,6 +117,20 @@ def test_a_corrupt_cassette_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["sweep", "--backend", "moto", "--record-mode", "once"]) == 2
 
 
+@pytest.mark.parametrize("layout", ["missing", "empty", "suite-only"])
+def test_a_replay_without_sweep_cassettes_is_one_line_and_exit_2(tmp_path, layout, capsys):
+    """Every family would be skipped: refused up front, naming how to record, as `run` does."""
+    directory = tmp_path / "cassettes"
+    if layout != "missing":
+        (directory / "sweep").mkdir(parents=True)
+    if layout == "suite-only":
+        shutil.copy(SHIPPED / "test_founding" / "test_founding_create_accepted.yaml", directory / "founding.yaml")
+    assert main(["sweep", "--backend", "aws", "--cassette-dir", str(directory), "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "nothing to replay" in err[0] and "record-fixtures --sweep" in err[0], err
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("against, created", [("aws", False), ("moto-server", True)])
 def test_a_recording_on_a_real_account_creates_no_costly_family_unless_named(tmp_path, against, created):
     """UserProfile is not costly but needs a Domain, which is: recorded against a real
