@@ -374,7 +374,7 @@ def test_spec_ledger_waits_for_a_resource_to_settle_with_the_run_s_rounds(monkey
     monkeypatch.setattr(waiting.time, "monotonic", clock)
     statuses = iter(["INPROGRESS", "INPROGRESS", "STOPPING", "STOPPED", "STOPPED"])
     ledger = SpecLedger(caller=None, prefix="cf-x")  # type: ignore[arg-type]
-    monkeypatch.setattr(ledger, "status", lambda spec, ident: next(statuses))
+    monkeypatch.setattr(ledger, "status", lambda spec, ident, **_: next(statuses))
     spec = resources.spec("CompilationJob")
     assert ledger.wait_settled(spec, {"CompilationJobName": "cf-x-1"}) == "STOPPED"
     assert next(statuses) == "STOPPED"  # no read after the settled one
