@@ -178,6 +178,8 @@ class RetryPolicy:
 
     - at most ``max_attempts`` attempts a call;
     - a hung attempt costs one read timeout, then its retry, up to ``TIMEOUT_ATTEMPTS``;
+    - a budget that ends on a throttle keeps the server's last other answer to the call, if
+      it gave one (a throttle says "slow down", nothing of the request);
     - a persistent answer is not waited on: once a call of an operation spent every attempt,
       most of them on one answer that is not a throttle, that answer to a later attempt of the
       operation is kept at once for the rest of the run (moto's unimplemented
@@ -339,6 +341,8 @@ class Caller:
         delay = self.retry.delay(context, attempts)
         attempts.append(_attempt(context))
         if delay is not None:
+            if self._local.response is not None and attempts[-1]["error_code"] not in _THROTTLING:
+                self._local.answered = self._local.response  # the server's last word on the request
             self._local.response = None  # the next attempt's answer is the one to keep
         return delay
 
@@ -351,6 +355,13 @@ class Caller:
                 observer(exchange)
         return exchange
 
+    def _parse(self, operation: str, raw: dict[str, Any]) -> dict[str, Any]:
+        """A wire response as botocore's client parses it (a ClientError's ``response``)."""
+        from botocore.parsers import create_parser
+
+        model = self.client.meta.service_model
+        return create_parser(model.metadata["protocol"]).parse(raw, model.operation_model(operation).output_shape)
+
     def _send(self, operation: str, request: dict[str, Any] | None) -> Exchange:
         request = dict(request or {})
         if self._timeouts.get(operation, 0) >= TRIP:
@@ -360,7 +371,7 @@ class Caller:
             if self.keep_history:
                 self.history.append(exchange)
             return exchange
-        self._local.response = None
+        self._local.response = self._local.answered = None
         self._local.attempts = attempts = []
         method = getattr(self.client, xform_name(operation))
         parsed: dict[str, Any] | None = None
@@ -385,8 +396,15 @@ class Caller:
         finally:
             self._local.attempts = None
         duration = time.perf_counter() - started
-        raw = self._local.response
-        self._local.response = None
+        raw, answered = self._local.response, self._local.answered
+        self._local.response = self._local.answered = None
+        if raw is not None and answered is not None and error_code in _THROTTLING:
+            # The budget ran out on a throttle, which says "slow down", nothing of the request:
+            # the answer kept is the last one the server gave it (moto's 500 stays a finding,
+            # and a check never takes a throttle for a refusal).
+            raw = answered
+            parsed = self._parse(operation, raw)
+            error_code = (parsed.get("Error") or {}).get("Code") or None
         retried = tuple(attempts[:-1]) if attempts else ()
         if raw is not None:
             self._timeouts.pop(operation, None)

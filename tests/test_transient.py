@@ -310,3 +310,30 @@ def test_what_the_breaker_keeps_from_being_sent_is_blocked_not_failed(upstream, 
     assert got["DescribeCompilationJob/roundtrip/2021-06-28-amba_cv25-vpc"] in blocked  # no answer, no pass
     assert not [rid for rid, r in got.items() if r["outcome"] == "failed" and rid.startswith("Describe")
                 and rid != "DescribeCompilationJob/no-server-error/every-exchange"]
+
+
+class EverySecond(Transient):
+    """The fault on every second call it applies to."""
+
+    def _draw(self, state):
+        with state.lock:
+            state["calls"] = state.get("calls", 0) + 1
+            hit = state["calls"] % 2 == 0
+            state["faults"] = state.get("faults", 0) + hit
+        return hit
+
+
+def test_a_budget_that_ends_on_a_throttle_keeps_the_server_s_answer(caller_behind):
+    """Seen under 30% throttling: ListTags' 500 (moto) then a throttle on the last attempt.
+    A throttle says "slow down", nothing of the request: the answer kept is the server's 500,
+    so no-server-error still fails and no check takes the throttle for a refusal."""
+    caller, proxy = caller_behind([EverySecond("throttling", 1.0)], max_attempts=2)
+    caller.observers.append(WireClauses(JUDGED))
+    stop = caller.call(STOP, {"CompilationJobName": "cf-missing"})  # 500, then throttled
+    assert (stop.status, stop.attempts) == (500, 2), stop.describe()
+    assert [a["error_code"] for a in stop.retried] == [stop.error_code] != ["ThrottlingException"]
+    assert _clauses(caller)[f"{STOP}/no-server-error/every-exchange"]["outcome"] == "failed"
+    # a call throttled on every attempt got no other answer: the throttle is what it keeps
+    always, _ = caller_behind([Transient("throttling", 1.0)], max_attempts=2)
+    kept = always.call(STOP, {"CompilationJobName": "cf-missing"})
+    assert (kept.error_code, kept.attempts) == ("ThrottlingException", 2), kept.describe()
