@@ -241,12 +241,12 @@ class RetryPolicy:
         is the operation's persistent answer."""
         signatures = [_signature(a) for a in attempts]
         top = max(set(signatures), key=signatures.count)
-        if signatures.count(top) * 2 > len(signatures) and top[1] not in _THROTTLING:
+        if signatures.count(top) * 2 > len(signatures) and top[1] not in THROTTLING:
             self.persistent[operation] = top
 
 
 #: The error codes botocore's standard mode treats as throttling.
-_THROTTLING = frozenset(standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
+THROTTLING = frozenset(standard.ThrottledRetryableChecker._THROTTLED_ERROR_CODES)
 
 
 class RetryCounter:
@@ -341,7 +341,7 @@ class Caller:
         delay = self.retry.delay(context, attempts)
         attempts.append(_attempt(context))
         if delay is not None:
-            if self._local.response is not None and attempts[-1]["error_code"] not in _THROTTLING:
+            if self._local.response is not None and attempts[-1]["error_code"] not in THROTTLING:
                 self._local.answered = self._local.response  # the server's last word on the request
             self._local.response = None  # the next attempt's answer is the one to keep
         return delay
@@ -398,7 +398,7 @@ class Caller:
         duration = time.perf_counter() - started
         raw, answered = self._local.response, self._local.answered
         self._local.response = self._local.answered = None
-        if raw is not None and answered is not None and error_code in _THROTTLING:
+        if raw is not None and answered is not None and error_code in THROTTLING:
             # The budget ran out on a throttle, which says "slow down", nothing of the request:
             # the answer kept is the last one the server gave it (moto's 500 stays a finding,
             # and a check never takes a throttle for a refusal).
@@ -452,7 +452,7 @@ def resend_transient(send: Any, max_attempts: int) -> Exchange:
     retried: list[dict[str, Any]] = []
     while True:
         exchange = send()
-        transient = exchange.status is None or exchange.error_code in _THROTTLING
+        transient = exchange.status is None or exchange.error_code in THROTTLING
         if not transient or len(retried) + 1 >= max_attempts:
             break
         retried.append({"status": exchange.status, "error_code": exchange.error_code,

@@ -176,7 +176,10 @@ class _RetryingSession(requests.Session):
 
         target = request.headers.get("X-Amz-Target") or ""
         operation = target.split(".", 1)[-1]
+        from .exchange import THROTTLING
+
         earlier: list[dict[str, Any]] = []
+        answered = None  # the server's last answer that was not a throttle
         while True:
             response, exc, stood_for = None, None, None
             try:
@@ -194,7 +197,10 @@ class _RetryingSession(requests.Session):
             if delay is None:
                 if exc is not None:
                     raise exc
-                return response
+                # a budget that ends on a throttle keeps the server's answer, as the Caller does
+                return answered if code in THROTTLING and answered is not None else response
+            if response is not None and code not in THROTTLING:
+                answered = response
             time.sleep(delay)
 
 

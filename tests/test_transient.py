@@ -337,3 +337,9 @@ def test_a_budget_that_ends_on_a_throttle_keeps_the_server_s_answer(caller_behin
     always, _ = caller_behind([Transient("throttling", 1.0)], max_attempts=2)
     kept = always.call(STOP, {"CompilationJobName": "cf-missing"})
     assert (kept.error_code, kept.attempts) == ("ThrottlingException", 2), kept.describe()
+    # schemathesis' calls alike
+    from conformance.exchange import RetryPolicy
+    from conformance.schemathesis_bridge import http_session
+
+    retrying = http_session(retry=RetryPolicy(2, emulator=True))
+    assert retrying.post(proxy.url + f"/{STOP}", data=b'{"CompilationJobName": "cf-x"}').status_code == 500
