@@ -403,7 +403,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     - failed after one of its exchanges met a transient sign (a retry, no response, a 2xx
       that is not JSON), or passed with a call left unanswered, is run once more: when it
       holds then, its result is ``flaky`` (``passed`` if it had not failed), with the first
-      failure; a persistent fault fails both runs and stays a finding;
+      failure; a persistent fault fails both runs and stays a finding; when both fail, the
+      verdict is the second run's, judged without the first's transient (a List throttled
+      out in the first is not what the test fails for when the second is blocked by a
+      persistent 500), unless the second met a transient sign too;
     - had a call left unanswered (after every retry) in both runs, or kept from being sent by
       the breaker, is ``blocked`` by that operation's ``no-server-error``, where the timeouts
       and resets are judged: a check with no answer to judge has judged nothing.
@@ -432,11 +435,11 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         item.runtest()
     except BaseException as exc:  # noqa: BLE001
         second = exc
-    again, _ = caller.since(mark)
+    again, unsteady_again = caller.since(mark)
     if again:
         return _unanswered(again[0], first or second)
     if second is not None:
-        raise (first or second) from None
+        raise (first if first is not None and unsteady_again else second) from None
     if failures:
         item.user_properties.append((_FLAKY_KEY, {
             "message": failures[0].message, "example": failures[0].example, "unsteady_exchanges": unsteady}))

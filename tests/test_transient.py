@@ -343,3 +343,38 @@ def test_a_budget_that_ends_on_a_throttle_keeps_the_server_s_answer(caller_behin
 
     retrying = http_session(retry=RetryPolicy(2, emulator=True))
     assert retrying.post(proxy.url + f"/{STOP}", data=b'{"CompilationJobName": "cf-x"}').status_code == 500
+
+
+def test_when_both_runs_fail_the_verdict_is_the_run_without_the_transient(monkeypatch):
+    """Seen under 30% throttling: the lifecycle walk's first run met a List throttled on all
+    8 attempts (taken for a refusal) and moto's Stop 500; run again, only the Stop 500 was
+    left, which blocks the result (as without faults). The first run's failure was reported."""
+    from types import SimpleNamespace
+
+    from conformance import plugin
+    from conformance.errors import Blocked, CheckFailure
+
+    caller = SimpleNamespace(unanswered=[], unsteady=0)
+    caller.mark = lambda: (caller.unsteady, len(caller.unanswered))
+    caller.since = lambda m: (caller.unanswered[m[1]:], caller.unsteady - m[0])
+    monkeypatch.setattr(plugin, "_caller", lambda item: caller)
+    stop_500 = Blocked("StopCompilationJob/no-server-error/every-exchange", "HTTP 500")
+    throttled = CheckFailure("accepted", "a model-valid request was refused with HTTP 400 ThrottlingException",
+                             operation=LIST)
+
+    def judged(first: BaseException, second: BaseException, second_unsteady: bool) -> BaseException:
+        def rerun():
+            caller.unsteady += second_unsteady
+            raise second
+
+        hook = plugin.pytest_runtest_call(SimpleNamespace(runtest=rerun))
+        next(hook)
+        caller.unsteady += 1  # the first run's List was retried
+        with pytest.raises(BaseException) as raised:
+            hook.throw(first)
+        return raised.value
+
+    first = ExceptionGroup("two failures", [throttled, stop_500])
+    assert judged(first, stop_500, second_unsteady=False) is stop_500
+    # a second run that met a transient too is no better judge: the first failure stands
+    assert judged(first, throttled, second_unsteady=True) is first
