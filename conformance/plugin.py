@@ -377,11 +377,21 @@ def _basis(check: str) -> str | None:
     return found.basis if found else None
 
 
+def _throttled_out(failure: CheckFailure) -> bool:
+    """Judged on a throttle that a call kept after its whole budget: no answer to judge (a
+    throttle says "slow down", nothing of the request)."""
+    from .exchange import THROTTLING
+
+    response = failure.example.get("response") if isinstance(failure.example, dict) else None
+    return isinstance(response, dict) and response.get("error_code") in THROTTLING
+
+
 def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | None:
     """``(blocked_by, message)`` when a test could not judge its own clause because of
     another's: the run removed a job it needed (Blocked), a call had no answer (Blocked, see
-    :func:`pytest_runtest_call`), or a server error in its setup, which
-    ``no-server-error`` reports once per operation for every exchange of the run."""
+    :func:`pytest_runtest_call`; a call throttled on every attempt had none either), or a
+    server error in its setup, which ``no-server-error`` reports once per operation for every
+    exchange of the run."""
     from .checks.clauses import single_id
 
     if exc is None:
@@ -393,6 +403,8 @@ def _blocked(exc: BaseException | None, own_check: str) -> tuple[str, str] | Non
         return inner[0] if inner and len(inner) == len(exc.exceptions) else None
     if isinstance(exc, CheckFailure) and exc.check == "no-server-error" != own_check and exc.operation:
         return single_id(exc.operation, "no-server-error"), exc.message.splitlines()[0]
+    if isinstance(exc, CheckFailure) and exc.operation and _throttled_out(exc):
+        return single_id(exc.operation, "no-server-error"), f"no answer to judge: {exc.message.splitlines()[0]}"
     return None
 
 

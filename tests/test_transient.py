@@ -360,7 +360,8 @@ def test_when_both_runs_fail_the_verdict_is_the_run_without_the_transient(monkey
     monkeypatch.setattr(plugin, "_caller", lambda item: caller)
     stop_500 = Blocked("StopCompilationJob/no-server-error/every-exchange", "HTTP 500")
     throttled = CheckFailure("accepted", "a model-valid request was refused with HTTP 400 ThrottlingException",
-                             operation=LIST)
+                             operation=LIST, example={"operation": LIST, "response": {
+                                 "status": 400, "error_code": "ThrottlingException", "transport_error": None}})
 
     def judged(first: BaseException, second: BaseException, second_unsteady: bool) -> BaseException:
         def rerun():
@@ -376,5 +377,13 @@ def test_when_both_runs_fail_the_verdict_is_the_run_without_the_transient(monkey
 
     first = ExceptionGroup("two failures", [throttled, stop_500])
     assert judged(first, stop_500, second_unsteady=False) is stop_500
-    # a second run that met a transient too is no better judge: the first failure stands
+    # a second run that met a transient too is no better judge: the first failure stands,
+    # and a failure judged on a throttle kept after the whole budget judged nothing: blocked
     assert judged(first, throttled, second_unsteady=True) is first
+    assert plugin._blocked(first, "status-walk") == (f"{LIST}/no-server-error/every-exchange",
+                                                     "no answer to judge: a model-valid request was refused "
+                                                     "with HTTP 400 ThrottlingException")
+    refused = CheckFailure("accepted", "a model-valid request was refused with HTTP 400 ValidationException",
+                           operation=LIST, example={"operation": LIST, "response": {
+                               "status": 400, "error_code": "ValidationException", "transport_error": None}})
+    assert plugin._blocked(refused, "accepted") is None  # a refusal is a finding
