@@ -170,14 +170,12 @@ class _RetryingSession(requests.Session):
         self.retry = retry
 
     def send(self, request: Any, **kwargs: Any) -> Any:
-        import time
-
         from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
+        from .exchange import THROTTLING
 
         target = request.headers.get("X-Amz-Target") or ""
         operation = target.split(".", 1)[-1]
-        from .exchange import THROTTLING
-
         earlier: list[dict[str, Any]] = []
         answered = None  # the server's last answer that was not a throttle
         while True:
